@@ -1,0 +1,49 @@
+# The two commands a newcomer needs: `make deploy` (set up, build images, deploy on
+# this machine) and `make test` (every check and test). See README.md.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+.PHONY: setup deploy test lint sanity unit e2e bench teardown clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements/dev.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements/dev.lock
+	touch $@
+
+deploy: setup
+	$(BIN)/ansible-playbook site.yml
+
+teardown: setup
+	$(BIN)/ansible-playbook teardown.yml
+
+test: lint sanity unit e2e
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/yamllint --strict .
+	$(BIN)/ansible-lint
+	$(BIN)/python tools/check_argument_specs.py
+
+sanity: setup
+	tools/ansible_test_sanity.sh
+
+unit: setup
+	$(BIN)/pytest -m "not e2e" -q
+
+e2e: setup
+	$(BIN)/pytest -m e2e -v
+
+bench: setup
+	$(BIN)/python bench/startup.py
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""SeedCore Serve: the ML application and the container entrypoints that run it."""

@@ -1,0 +1,398 @@
+"""The serve container's main process: keep the SeedCore app deployed, forever.
+
+It loops: wait for the head; join the cluster as a Ray node (so this container runs a
+Serve proxy on its own :8000); make sure the app is deployed and RUNNING; watch it.
+On any loss (the head restarted as a new cluster, the dashboard went away, this
+node's raylet died, the app vanished or failed) it rejoins and redeploys. Docker's
+restart policy covers the rest: a restarted container simply starts the loop again.
+
+The app is deployed declaratively through the dashboard's REST API
+(``PUT /api/serve/applications/``, what ``serve deploy`` sends), the way KubeRay does
+it, rather than through a Ray Client connection: no client proxy in the path, and
+nothing to reconnect but HTTP.
+
+Environment (the seed's names first):
+    RAY_ADDRESS            the head's GCS address, HOST:PORT (required)
+    RAY_NAMESPACE          namespace handed to the app as ``args.namespace``
+    SERVE_HTTP_HOST        Serve proxies' bind host (default 0.0.0.0)
+    SERVE_HTTP_PORT        Serve proxies' port (default 8000)
+    SEEDCORE_DASHBOARD_URL the head's dashboard (default http://<RAY_ADDRESS host>:8265)
+    SEEDCORE_APP_NAME, SEEDCORE_APP_ROUTE_PREFIX, SEEDCORE_APP_IMPORT_PATH,
+    SEEDCORE_APP_ARGS (JSON object), SEEDCORE_RAY_START_ARGS (JSON list of extra
+    `ray start` arguments), SEEDCORE_CHECK_INTERVAL_S, SEEDCORE_NODE_HEALTH_URL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from seedcore_serve.wait_for_head import head_ready, split_address
+
+LOG_PREFIX = "[serve]"
+APPS_PATH = "/api/serve/applications/"
+
+
+def log(message: str) -> None:
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+    print(f"{stamp} {LOG_PREFIX} {message}", flush=True)
+
+
+class ConfigError(ValueError):
+    """The container's environment is wrong; the message names the variable."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    ray_address: str
+    dashboard_url: str
+    namespace: str
+    http_host: str
+    http_port: int
+    app_name: str
+    route_prefix: str
+    import_path: str
+    app_args: dict[str, Any]
+    ray_start_args: list[str]
+    check_interval_s: float
+    node_health_url: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        address = env.get("RAY_ADDRESS", "")
+        if not address or address.startswith("ray://"):
+            raise ConfigError(
+                f"RAY_ADDRESS={address!r}: give the head's GCS address as HOST:PORT "
+                "(e.g. seedcore-ray-head:6379); this container joins the cluster as a node, "
+                "it does not use a ray:// client address"
+            )
+        try:
+            host, _ = split_address(address)
+        except ValueError as error:
+            raise ConfigError(f"RAY_ADDRESS: {error}") from error
+        return cls(
+            ray_address=address,
+            dashboard_url=env.get("SEEDCORE_DASHBOARD_URL", f"http://{host}:8265").rstrip("/"),
+            namespace=env.get("RAY_NAMESPACE", "seedcore"),
+            http_host=env.get("SERVE_HTTP_HOST", "0.0.0.0"),  # noqa: S104 - the proxy serves the app
+            http_port=_int_env(env, "SERVE_HTTP_PORT", 8000, 1, 65535),
+            app_name=env.get("SEEDCORE_APP_NAME", "seedcore-ml"),
+            route_prefix=env.get("SEEDCORE_APP_ROUTE_PREFIX", "/"),
+            import_path=env.get("SEEDCORE_APP_IMPORT_PATH", "seedcore_serve.app:build_app"),
+            app_args=_json_env(env, "SEEDCORE_APP_ARGS", {}, dict),
+            ray_start_args=_json_env(env, "SEEDCORE_RAY_START_ARGS", [], list),
+            check_interval_s=float(_int_env(env, "SEEDCORE_CHECK_INTERVAL_S", 5, 1, 3600)),
+            node_health_url=env.get(
+                "SEEDCORE_NODE_HEALTH_URL", "http://127.0.0.1:52365/api/local_raylet_healthz"
+            ),
+        )
+
+
+def _int_env(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name}={raw!r} must be a whole number from {low} to {high}")
+    return int(raw)
+
+
+def _json_env(env: Mapping[str, str], name: str, default: Any, kind: type) -> Any:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{name} is not valid JSON: {error}") from error
+    if not isinstance(value, kind):
+        raise ConfigError(f"{name} must be a JSON {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def app_config(settings: Settings) -> dict[str, Any]:
+    """The Serve application entry this container keeps deployed."""
+    return {
+        "name": settings.app_name,
+        "route_prefix": settings.route_prefix,
+        "import_path": settings.import_path,
+        "args": {**settings.app_args, "app_name": settings.app_name},
+    }
+
+
+def serve_config(settings: Settings, others: list[dict[str, Any]]) -> dict[str, Any]:
+    """The whole declarative config: ours plus any other REST-deployed apps, kept as
+    they were (a PUT replaces every app, and nothing a user had running may be lost)."""
+    return {
+        "proxy_location": "EveryNode",
+        "http_options": {"host": settings.http_host, "port": settings.http_port},
+        "applications": [*others, app_config(settings)],
+    }
+
+
+class Action(enum.Enum):
+    WAIT_FOR_HEAD = "wait for the head"
+    JOIN = "join the cluster"
+    DEPLOY = "deploy the app"
+    WATCH = "watch"
+
+
+@dataclasses.dataclass
+class Observation:
+    """What one look at the cluster saw. None means 'could not be read'."""
+
+    session_name: str | None
+    node_healthy: bool
+    app_status: str | None  # None: the app is not deployed
+    app_message: str = ""
+    config_matches: bool = True
+
+
+@dataclasses.dataclass
+class Memory:
+    """What the loop carries between looks."""
+
+    joined_session: str | None = None
+    failed_looks: int = 0
+    last_status: str | None = None
+    deploy_failed_since: float | None = None
+
+
+# Looks in a row that may fail (dashboard or node) before the loop starts over; one
+# failed look is often a blip while the head is busy.
+MAX_FAILED_LOOKS = 3
+# How long a DEPLOY_FAILED app is left before it is deployed again.
+REDEPLOY_FAILED_AFTER_S = 30.0
+
+
+def decide(seen: Observation, memory: Memory, now: float) -> Action:
+    """Choose the next step from one observation. Pure, so it can be tested alone."""
+    if seen.session_name is None or not seen.node_healthy:
+        memory.failed_looks += 1
+        if memory.failed_looks >= MAX_FAILED_LOOKS:
+            return Action.WAIT_FOR_HEAD if seen.session_name is None else Action.JOIN
+        return Action.WATCH
+    memory.failed_looks = 0
+    if seen.session_name != memory.joined_session:
+        return Action.JOIN  # the head restarted: a new cluster that has never seen us
+    if seen.app_status is None or not seen.config_matches:
+        return Action.DEPLOY
+    if seen.app_status == "DEPLOY_FAILED":
+        if memory.deploy_failed_since is None:
+            memory.deploy_failed_since = now
+        if now - memory.deploy_failed_since >= REDEPLOY_FAILED_AFTER_S:
+            memory.deploy_failed_since = None
+            return Action.DEPLOY
+        return Action.WATCH
+    memory.deploy_failed_since = None
+    return Action.WATCH
+
+
+class HttpError(RuntimeError):
+    pass
+
+
+def http_json(method: str, url: str, body: Any = None, timeout: float = 10.0) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            raw = response.read()
+    except urllib.error.HTTPError as error:
+        detail = error.read(500).decode(errors="replace")
+        raise HttpError(f"{method} {url} -> {error.code}: {detail}") from error
+    except (OSError, ValueError) as error:
+        raise HttpError(f"{method} {url} failed: {error}") from error
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise HttpError(f"{method} {url} returned invalid JSON: {error}") from error
+
+
+def same_app_config(deployed: Mapping[str, Any] | None, wanted: Mapping[str, Any]) -> bool:
+    """Whether the deployed config is ours; Serve echoes it back with defaults added."""
+    if not deployed:
+        return False
+    return all(deployed.get(key) == wanted[key] for key in ("import_path", "route_prefix", "args"))
+
+
+class Cluster:
+    """The I/O side: the dashboard's HTTP API and this container's own Ray node."""
+
+    def __init__(self, settings: Settings, run: Callable[..., Any] = subprocess.run):
+        self.settings = settings
+        self.run = run
+
+    def head_ready(self) -> tuple[bool, str]:
+        host, port = split_address(self.settings.ray_address)
+        return head_ready(host, port, f"{self.settings.dashboard_url}/api/gcs_healthz")
+
+    def session_name(self) -> str | None:
+        try:
+            return http_json("GET", f"{self.settings.dashboard_url}/api/version")["session_name"]
+        except (HttpError, KeyError, TypeError) as error:
+            log(f"cannot read the head's version: {error}")
+            return None
+
+    def node_healthy(self) -> bool:
+        try:
+            http_json("GET", self.settings.node_health_url, timeout=5)
+            return True
+        except HttpError as error:
+            log(f"this container's Ray node is not healthy: {error}")
+            return False
+
+    def applications(self) -> dict[str, Any]:
+        details = http_json("GET", f"{self.settings.dashboard_url}{APPS_PATH}") or {}
+        return details.get("applications") or {}
+
+    def deploy(self, apps: Mapping[str, Any]) -> None:
+        others = [
+            app["deployed_app_config"]
+            for name, app in apps.items()
+            if name != self.settings.app_name and app.get("deployed_app_config")
+        ]
+        config = serve_config(self.settings, others)
+        http_json("PUT", f"{self.settings.dashboard_url}{APPS_PATH}", config, timeout=60)
+
+    def leave(self) -> None:
+        self.run(["ray", "stop", "--force"], check=False, capture_output=True, timeout=120)
+
+    def join(self) -> bool:
+        self.leave()
+        command = ["ray", "start", f"--address={self.settings.ray_address}"]
+        command += self.settings.ray_start_args
+        result = self.run(command, check=False, capture_output=True, text=True, timeout=300)
+        if result.returncode != 0:
+            log(f"`ray start` failed ({result.returncode}): {result.stderr.strip()[-800:]}")
+            return False
+        return True
+
+    def observe(self, memory: Memory) -> Observation:
+        session = self.session_name()
+        if session is None:
+            return Observation(None, node_healthy=True, app_status=None)
+        node_ok = self.node_healthy()
+        try:
+            apps = self.applications()
+        except HttpError as error:
+            log(f"cannot read Serve's applications: {error}")
+            return Observation(None, node_healthy=node_ok, app_status=None)
+        app = apps.get(self.settings.app_name)
+        if app is None:
+            return Observation(session, node_ok, None)
+        wanted = app_config(self.settings)
+        return Observation(
+            session,
+            node_ok,
+            app.get("status"),
+            app.get("message") or "",
+            same_app_config(app.get("deployed_app_config"), wanted),
+        )
+
+
+class Supervisor:
+    def __init__(self, cluster: Cluster, sleep: Callable[[float], None] = time.sleep):
+        self.cluster = cluster
+        self.sleep = sleep
+        self.memory = Memory()
+        self.stopping = False
+
+    def wait_for_head(self) -> None:
+        delay, waited, last_detail = 1.0, 0.0, ""
+        while not self.stopping:
+            ready, detail = self.cluster.head_ready()
+            if ready:
+                return
+            if detail != last_detail:
+                log(f"waiting for the head: {detail}")
+                last_detail = detail
+            self.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 10.0)
+
+    def join(self) -> None:
+        while not self.stopping:
+            self.wait_for_head()
+            session = self.cluster.session_name()
+            if session and self.cluster.join():
+                self.memory = Memory(joined_session=session)
+                log(f"joined the cluster (session {session})")
+                return
+            self.sleep(3)
+
+    def deploy(self) -> None:
+        try:
+            self.cluster.deploy(self.cluster.applications())
+            log(f"deployed {self.cluster.settings.app_name!r}; waiting for RUNNING")
+        except HttpError as error:
+            log(f"deploy failed: {error}")
+
+    def step(self) -> None:
+        seen = self.cluster.observe(self.memory)
+        if seen.app_status != self.memory.last_status and seen.session_name is not None:
+            suffix = f": {seen.app_message}" if seen.app_message else ""
+            log(f"app {self.cluster.settings.app_name!r} is {seen.app_status or 'absent'}{suffix}")
+            self.memory.last_status = seen.app_status
+        action = decide(seen, self.memory, time.monotonic())
+        if action is Action.WAIT_FOR_HEAD:
+            log("lost the head; waiting for it, then rejoining and redeploying")
+            self.join()
+        elif action is Action.JOIN:
+            if seen.session_name and seen.session_name != self.memory.joined_session:
+                log(f"the head is a new cluster (session {seen.session_name}); rejoining")
+            else:
+                log("this container's Ray node is down; rejoining")
+            self.join()
+        elif action is Action.DEPLOY:
+            self.deploy()
+
+    def run_forever(self) -> None:
+        settings = self.cluster.settings
+        log(
+            f"starting: head {settings.ray_address}, dashboard {settings.dashboard_url}, "
+            f"app {settings.app_name!r} at {settings.route_prefix} on "
+            f"{settings.http_host}:{settings.http_port}"
+        )
+        self.join()
+        while not self.stopping:
+            self.step()
+            if not self.stopping:
+                self.sleep(settings.check_interval_s)
+        log("stopping: leaving the cluster")
+        self.cluster.leave()
+
+
+def main() -> int:
+    try:
+        settings = Settings.from_env(os.environ)
+    except ConfigError as error:
+        log(f"configuration error: {error}")
+        return 2
+    supervisor = Supervisor(Cluster(settings))
+
+    def stop(signum: int, _frame: object) -> None:
+        log(f"got signal {signum}")
+        supervisor.stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    supervisor.run_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
