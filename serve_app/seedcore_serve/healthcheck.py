@@ -14,7 +14,7 @@ import urllib.request
 def probe(url: str, timeout: float = 3.0) -> tuple[bool, str]:
     """Return (healthy, detail) for one GET of url."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status == 200, f"{response.status} {response.read(200)!r}"
     except urllib.error.HTTPError as error:
         return False, f"{error.code} {error.read(200)!r}"

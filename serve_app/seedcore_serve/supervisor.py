@@ -37,6 +37,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from seedcore_serve.healthcheck import probe
 from seedcore_serve.wait_for_head import head_ready, split_address
 
 LOG_PREFIX = "[serve]"
@@ -207,7 +208,7 @@ def http_json(method: str, url: str, body: Any = None, timeout: float = 10.0) ->
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             raw = response.read()
     except urllib.error.HTTPError as error:
         detail = error.read(500).decode(errors="replace")
@@ -248,12 +249,10 @@ class Cluster:
             return None
 
     def node_healthy(self) -> bool:
-        try:
-            http_json("GET", self.settings.node_health_url, timeout=5)
-            return True
-        except HttpError as error:
-            log(f"this container's Ray node is not healthy: {error}")
-            return False
+        healthy, detail = probe(self.settings.node_health_url, timeout=5)
+        if not healthy:
+            log(f"this container's Ray node is not healthy: {detail}")
+        return healthy
 
     def applications(self) -> dict[str, Any]:
         details = http_json("GET", f"{self.settings.dashboard_url}{APPS_PATH}") or {}
@@ -312,7 +311,7 @@ class Supervisor:
         self.stopping = False
 
     def wait_for_head(self) -> None:
-        delay, waited, last_detail = 1.0, 0.0, ""
+        delay, last_detail = 1.0, ""
         while not self.stopping:
             ready, detail = self.cluster.head_ready()
             if ready:
@@ -321,18 +320,28 @@ class Supervisor:
                 log(f"waiting for the head: {detail}")
                 last_detail = detail
             self.sleep(delay)
-            waited += delay
-            delay = min(delay * 2, 10.0)
+            delay = min(delay * 2, 3.0)
 
     def join(self) -> None:
         while not self.stopping:
             self.wait_for_head()
             session = self.cluster.session_name()
-            if session and self.cluster.join():
+            if session and self.cluster.join() and self.wait_for_node():
                 self.memory = Memory(joined_session=session)
                 log(f"joined the cluster (session {session})")
                 return
             self.sleep(3)
+
+    def wait_for_node(self, timeout_s: float = 60.0) -> bool:
+        """After `ray start`, wait until this node's agent answers, so the first look
+        does not mistake a node that is still starting for a dead one."""
+        deadline = time.monotonic() + timeout_s
+        while not self.stopping and time.monotonic() < deadline:
+            if probe(self.cluster.settings.node_health_url, timeout=2)[0]:
+                return True
+            self.sleep(1)
+        log(f"this container's Ray node did not become healthy in {timeout_s:.0f}s")
+        return False
 
     def deploy(self) -> None:
         try:
@@ -371,7 +380,9 @@ class Supervisor:
         while not self.stopping:
             self.step()
             if not self.stopping:
-                self.sleep(settings.check_interval_s)
+                # Look again soon while something is wrong, so a lost head is noticed fast.
+                troubled = self.memory.failed_looks or self.memory.last_status != "RUNNING"
+                self.sleep(1.0 if troubled else settings.check_interval_s)
         log("stopping: leaving the cluster")
         self.cluster.leave()
 

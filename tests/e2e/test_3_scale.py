@@ -1,0 +1,58 @@
+"""scale.yml: up and down with node counts read through the collection's info module."""
+
+from __future__ import annotations
+
+import pytest
+
+from cluster import CLUSTER, DASHBOARD_URL, cluster_containers, module, playbook
+
+
+def worker_containers() -> list[str]:
+    return [name for name in cluster_containers() if "-ray-worker-" in name]
+
+
+def alive_workers() -> int:
+    info = module("seedcore.ray.ray_cluster_info", url=DASHBOARD_URL, resource="seedcore_worker")
+    assert info.get("failed") is not True, info
+    return info["alive_count"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "complaint"),
+    [
+        (["-e", "workers=-1"], "workers is '-1'"),
+        (["-e", "workers=abc"], "workers is 'abc'"),
+        ([], "workers is missing"),
+    ],
+)
+def test_bad_worker_counts_fail_before_anything_changes(
+    serve_url: str, extra: list[str], complaint: str
+) -> None:
+    before = cluster_containers()
+    run = playbook("scale.yml", *extra)
+    assert run.returncode != 0
+    assert complaint in run.output
+    assert "whole number" in run.output
+    assert run.recap()["localhost"]["changed"] == 0
+    assert cluster_containers() == before
+
+
+def test_scale_up_to_three_then_down_to_one(serve_url: str) -> None:
+    assert alive_workers() == 1
+
+    up = playbook("scale.yml", "-e", "workers=3")
+    assert up.returncode == 0, up.output[-4000:]
+    assert worker_containers() == [f"{CLUSTER}-ray-worker-{i}" for i in (1, 2, 3)]
+    assert alive_workers() == 3
+    assert "Before: 1 worker node(s) ALIVE" in up.output
+    assert "After: 3 worker node(s) ALIVE" in up.output
+
+    again = playbook("scale.yml", "-e", "workers=3")
+    assert again.returncode == 0, again.output[-4000:]
+    assert again.recap()["localhost"]["changed"] == 0, again.changed_tasks()
+
+    down = playbook("scale.yml", "-e", "workers=1")
+    assert down.returncode == 0, down.output[-4000:]
+    assert worker_containers() == [f"{CLUSTER}-ray-worker-1"]
+    assert alive_workers() == 1
+    assert "After: 1 worker node(s) ALIVE" in down.output

@@ -1,0 +1,65 @@
+"""Bad days: a restarted head and a crashed serve container, with no manual step."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+
+from cluster import CLUSTER, DASHBOARD_URL, docker, module, wait_for_health
+
+
+def assert_app_answers(serve_url: str) -> None:
+    response = requests.post(
+        f"{serve_url}/SalienceScorer",
+        json={"features": [{"type": "resource_usage", "cpu": 0.9, "memory": 0.8}]},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    assert len(response.json()["scores"]) == 1
+
+
+def session_name() -> str:
+    return requests.get(f"{DASHBOARD_URL}/api/version", timeout=5).json()["session_name"]
+
+
+def test_app_answers_again_after_head_restart(serve_url: str) -> None:
+    before = session_name()
+    docker("restart", f"{CLUSTER}-ray-head")
+    wait_for_health(timeout=300)
+    assert session_name() != before  # a new cluster, and the app was redeployed on it
+    assert_app_answers(serve_url)
+    logs = docker("logs", f"{CLUSTER}-serve")
+    assert "[serve] the head is a new cluster" in logs or "[serve] lost the head" in logs
+
+
+def test_serve_container_comes_back_after_its_main_process_dies(serve_url: str) -> None:
+    name = f"{CLUSTER}-serve"
+    restarts = int(docker("inspect", "-f", "{{.RestartCount}}", name))
+    # A crash of the main process (what the restart policy is for), not `docker stop`.
+    docker("exec", name, "pkill", "-KILL", "-f", "seedcore_serve.supervisor")
+    deadline = time.monotonic() + 60
+    while int(docker("inspect", "-f", "{{.RestartCount}}", name)) == restarts:
+        assert time.monotonic() < deadline, "the serve container was not restarted"
+        time.sleep(1)
+    wait_for_health(timeout=300)
+    assert_app_answers(serve_url)
+
+
+def test_a_killed_worker_container_comes_back(serve_url: str) -> None:
+    name = f"{CLUSTER}-ray-worker-1"
+    restarts = int(docker("inspect", "-f", "{{.RestartCount}}", name))
+    docker("exec", name, "pkill", "-KILL", "-f", "raylet")
+    deadline = time.monotonic() + 120
+    while int(docker("inspect", "-f", "{{.RestartCount}}", name)) == restarts:
+        assert time.monotonic() < deadline, "the worker container was not restarted"
+        time.sleep(1)
+    info = module(
+        "seedcore.ray.ray_cluster_info",
+        url=DASHBOARD_URL,
+        resource="seedcore_worker",
+        wait_for_alive=1,
+        timeout=180,
+    )
+    assert info.get("failed") is not True, info
+    assert info["alive_count"] == 1

@@ -1,0 +1,71 @@
+"""The serve container's environment, and the Serve config it deploys."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from seedcore_serve.supervisor import (
+    ConfigError,
+    Settings,
+    app_config,
+    same_app_config,
+    serve_config,
+)
+
+BASE = {"RAY_ADDRESS": "seedcore-ray-head:6379"}
+
+
+def test_defaults_follow_the_seed() -> None:
+    settings = Settings.from_env(BASE)
+    assert settings.dashboard_url == "http://seedcore-ray-head:8265"
+    assert (settings.http_host, settings.http_port) == ("0.0.0.0", 8000)
+    assert settings.app_name == "seedcore-ml"
+    assert settings.import_path == "seedcore_serve.app:build_app"
+
+
+@pytest.mark.parametrize(
+    ("env", "names"),
+    [
+        ({}, "RAY_ADDRESS"),
+        ({"RAY_ADDRESS": "ray://head:10001"}, "ray:// client address"),
+        ({"RAY_ADDRESS": "head"}, "HOST:PORT"),
+        ({"RAY_ADDRESS": "head:99999"}, "1-65535"),
+        ({**BASE, "SERVE_HTTP_PORT": "eighty"}, "SERVE_HTTP_PORT"),
+        ({**BASE, "SERVE_HTTP_PORT": "0"}, "from 1 to 65535"),
+        ({**BASE, "SEEDCORE_APP_ARGS": "{not json"}, "SEEDCORE_APP_ARGS is not valid JSON"),
+        ({**BASE, "SEEDCORE_APP_ARGS": "[1]"}, "SEEDCORE_APP_ARGS must be a JSON dict"),
+        ({**BASE, "SEEDCORE_RAY_START_ARGS": '{"a": 1}'}, "SEEDCORE_RAY_START_ARGS must be"),
+    ],
+)
+def test_bad_environment_is_named(env: dict[str, str], names: str) -> None:
+    with pytest.raises(ConfigError, match=names.replace("(", r"\(")):
+        Settings.from_env(env)
+
+
+def test_serve_config_keeps_other_apps_and_adds_ours() -> None:
+    settings = Settings.from_env(
+        {**BASE, "SERVE_HTTP_PORT": "8100", "SEEDCORE_APP_ARGS": json.dumps({"num_cpus": 0.2})}
+    )
+    other = {"name": "other", "route_prefix": "/other", "import_path": "x:y"}
+    config = serve_config(settings, [other])
+    assert config["proxy_location"] == "EveryNode"
+    assert config["http_options"] == {"host": "0.0.0.0", "port": 8100}
+    assert config["applications"] == [
+        other,
+        {
+            "name": "seedcore-ml",
+            "route_prefix": "/",
+            "import_path": "seedcore_serve.app:build_app",
+            "args": {"num_cpus": 0.2, "app_name": "seedcore-ml"},
+        },
+    ]
+
+
+def test_deployed_config_comparison_ignores_serve_defaults() -> None:
+    wanted = app_config(Settings.from_env(BASE))
+    echoed = {**wanted, "runtime_env": {}, "deployments": [], "host": "0.0.0.0"}
+    assert same_app_config(echoed, wanted)
+    assert not same_app_config({**echoed, "args": {"num_cpus": 1}}, wanted)
+    assert not same_app_config(None, wanted)
