@@ -20,6 +20,7 @@ import platform
 import re
 import statistics
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -32,7 +33,8 @@ RESULTS = ROOT / "bench" / "results" / "startup.json"
 
 
 def run(*command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
+    path = f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), PATH=path)
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if check and done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")

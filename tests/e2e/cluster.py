@@ -7,11 +7,14 @@ import os
 import pathlib
 import re
 import subprocess
+import sys
 import time
 
 import requests
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+# The ansible commands of the venv that runs these tests, whether or not it is activated.
+BIN = pathlib.Path(sys.executable).parent
 INVENTORY = ROOT / "tests" / "e2e" / "inventory" / "hosts.yml"
 CLUSTER = "seedcore-e2e"
 SERVE_URL = "http://127.0.0.1:18000"
@@ -53,13 +56,14 @@ class PlaybookRun:
 def ansible_env() -> dict[str, str]:
     env = dict(os.environ)
     env["ANSIBLE_CONFIG"] = str(ROOT / "ansible.cfg")
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["ANSIBLE_FORCE_COLOR"] = "0"
     env["ANSIBLE_NOCOLOR"] = "1"
     return env
 
 
 def playbook(name: str, *extra: str, timeout: float = 1200) -> PlaybookRun:
-    command = ["ansible-playbook", "-i", str(INVENTORY), str(ROOT / name), *extra]
+    command = [str(BIN / "ansible-playbook"), "-i", str(INVENTORY), str(ROOT / name), *extra]
     completed = subprocess.run(
         command, cwd=ROOT, env=ansible_env(), capture_output=True, text=True, timeout=timeout
     )
@@ -69,7 +73,7 @@ def playbook(name: str, *extra: str, timeout: float = 1200) -> PlaybookRun:
 def module(name: str, **args: object) -> dict:
     """Run one of the collection's modules ad hoc against localhost; return its JSON."""
     command = [
-        "ansible",
+        str(BIN / "ansible"),
         "localhost",
         "-i",
         str(INVENTORY),
@@ -77,7 +81,6 @@ def module(name: str, **args: object) -> dict:
         name,
         "-a",
         json.dumps(args),
-        "-o",
     ]
     env = ansible_env() | {"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "json"}
     completed = subprocess.run(

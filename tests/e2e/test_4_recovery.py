@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from cluster import CLUSTER, DASHBOARD_URL, docker, module, wait_for_health
+from cluster import CLUSTER, DASHBOARD_URL, docker, module, playbook, wait_for_health
 
 
 def assert_app_answers(serve_url: str) -> None:
@@ -63,3 +63,17 @@ def test_a_killed_worker_container_comes_back(serve_url: str) -> None:
     )
     assert info.get("failed") is not True, info
     assert info["alive_count"] == 1
+
+
+def test_docker_kill_of_the_serve_container_is_undone_by_site_yml(serve_url: str) -> None:
+    # Docker counts `docker kill` as a manual stop: no restart policy undoes it (checked
+    # on this engine). A re-run of site.yml is what brings the container back.
+    name = f"{CLUSTER}-serve"
+    docker("kill", name)
+    time.sleep(3)
+    assert docker("inspect", "-f", "{{.State.Running}}", name) == "false"
+    run = playbook("site.yml")
+    assert run.returncode == 0, run.output[-4000:]
+    assert "Start the serve container" in " ".join(run.changed_tasks())
+    wait_for_health(timeout=300)
+    assert_app_answers(serve_url)
