@@ -86,6 +86,21 @@ def check_base_url(base_url: str) -> str | None:
     return None
 
 
+def check_timings(params: dict[str, t.Any]) -> str | None:
+    """Return an error message if ``timeout``, ``interval`` or ``request_timeout`` is out of range.
+
+    ``params`` are a module's parameters: the dashboard options and ``timeout`` and
+    ``interval`` for waiting.
+    """
+    if params["timeout"] < 0:
+        return f"timeout must be 0 or more, got {params['timeout']}"
+    if params["interval"] <= 0:
+        return f"interval must be more than 0, got {params['interval']}"
+    if params["request_timeout"] <= 0:
+        return f"request_timeout must be more than 0, got {params['request_timeout']}"
+    return None
+
+
 def body_snippet(body: t.Any, limit: int = _BODY_SNIPPET_CHARS) -> str:
     """Shorten a response body (bytes or text) to one readable line for error messages."""
     if body is None:
@@ -144,6 +159,22 @@ def get_json(
         ) from None
 
 
+def read_json(module: t.Any, path: str) -> t.Any:
+    """GET ``path`` from the dashboard and return the parsed JSON body.
+
+    The module's ``url``, ``auth_token`` and ``request_timeout`` options say where and how;
+    errors are those of ``get_json``.
+    """
+    params = module.params
+    return get_json(
+        module,
+        params["url"],
+        path,
+        auth_token=params["auth_token"],
+        timeout=params["request_timeout"],
+    )
+
+
 def poll(probe: t.Callable[[], bool], timeout: float, interval: float) -> bool:
     """Call ``probe`` until it returns True or ``timeout`` seconds have passed.
 
@@ -158,3 +189,28 @@ def poll(probe: t.Callable[[], bool], timeout: float, interval: float) -> bool:
         if remaining <= 0:
             return False
         time.sleep(min(interval, remaining))
+
+
+def poll_dashboard(
+    check: t.Callable[[], bool], timeout: float, interval: float
+) -> tuple[bool, DashboardError | None]:
+    """``poll`` ``check``, which reads the dashboard, riding out the head restarting.
+
+    A transient DashboardError from ``check`` counts as "not yet"; any other one is raised.
+    Returns whether ``check`` returned True in time, and the error of the last attempt when it
+    was a transient one (None when the last attempt got an answer).
+    """
+    last_error: list[DashboardError | None] = [None]
+
+    def probe() -> bool:
+        try:
+            done = check()
+        except DashboardError as exc:
+            if not exc.transient:
+                raise
+            last_error[0] = exc
+            return False
+        last_error[0] = None
+        return done
+
+    return poll(probe, timeout, interval), last_error[0]
