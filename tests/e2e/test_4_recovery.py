@@ -23,6 +23,14 @@ def session_name() -> str:
     return requests.get(f"{DASHBOARD_URL}/api/version", timeout=5).json()["session_name"]
 
 
+def wait_for_restart(name: str, restarts_before: int, timeout: float) -> None:
+    """Wait until Docker's restart policy has restarted the container once more."""
+    deadline = time.monotonic() + timeout
+    while int(docker("inspect", "-f", "{{.RestartCount}}", name)) == restarts_before:
+        assert time.monotonic() < deadline, f"{name} was not restarted within {timeout}s"
+        time.sleep(1)
+
+
 def test_app_answers_again_after_head_restart(serve_url: str) -> None:
     before = session_name()
     docker("restart", f"{CLUSTER}-ray-head")
@@ -38,10 +46,7 @@ def test_serve_container_comes_back_after_its_main_process_dies(serve_url: str) 
     restarts = int(docker("inspect", "-f", "{{.RestartCount}}", name))
     # A crash of the main process (what the restart policy is for), not `docker stop`.
     docker("exec", name, "pkill", "-KILL", "-f", "seedcore_serve.supervisor")
-    deadline = time.monotonic() + 60
-    while int(docker("inspect", "-f", "{{.RestartCount}}", name)) == restarts:
-        assert time.monotonic() < deadline, "the serve container was not restarted"
-        time.sleep(1)
+    wait_for_restart(name, restarts, timeout=60)
     wait_for_health(timeout=300)
     assert_app_answers(serve_url)
 
@@ -50,10 +55,7 @@ def test_a_killed_worker_container_comes_back(serve_url: str) -> None:
     name = f"{CLUSTER}-ray-worker-1"
     restarts = int(docker("inspect", "-f", "{{.RestartCount}}", name))
     docker("exec", name, "pkill", "-KILL", "-f", "raylet")
-    deadline = time.monotonic() + 120
-    while int(docker("inspect", "-f", "{{.RestartCount}}", name)) == restarts:
-        assert time.monotonic() < deadline, "the worker container was not restarted"
-        time.sleep(1)
+    wait_for_restart(name, restarts, timeout=120)
     info = module(
         "seedcore.ray.ray_cluster_info",
         url=DASHBOARD_URL,
