@@ -172,9 +172,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.seedcore.ray.plugins.module_utils._ray_dashboard import (
     DashboardError,
     check_base_url,
+    check_timings,
     dashboard_argument_spec,
-    get_json,
-    poll,
+    poll_dashboard,
+    read_json,
 )
 
 VERSION_PATH = "/api/version"
@@ -283,14 +284,9 @@ def main() -> None:
         module.fail_json(msg=url_error)
     if params["wait_for_alive"] is not None and params["wait_for_alive"] < 0:
         module.fail_json(msg=f"wait_for_alive must be 0 or more, got {params['wait_for_alive']}")
-    if params["timeout"] < 0:
-        module.fail_json(msg=f"timeout must be 0 or more, got {params['timeout']}")
-    if params["interval"] <= 0:
-        module.fail_json(msg=f"interval must be more than 0, got {params['interval']}")
-    if params["request_timeout"] <= 0:
-        module.fail_json(
-            msg=f"request_timeout must be more than 0, got {params['request_timeout']}"
-        )
+    timings_error = check_timings(params)
+    if timings_error:
+        module.fail_json(msg=timings_error)
 
     result: dict[str, t.Any] = dict(changed=False)
 
@@ -298,18 +294,9 @@ def main() -> None:
         module.fail_json(msg=msg, **result)
         raise AssertionError("fail_json returned")  # pragma: no cover
 
-    def fetch(path: str) -> t.Any:
-        return get_json(
-            module,
-            params["url"],
-            path,
-            auth_token=params["auth_token"],
-            timeout=params["request_timeout"],
-        )
-
     def read() -> None:
-        version = fetch(VERSION_PATH)
-        answer = fetch(NODES_PATH)
+        version = read_json(module, VERSION_PATH)
+        answer = read_json(module, NODES_PATH)
         if not isinstance(version, dict):
             fail(f"Unexpected answer from GET {params['url']}{VERSION_PATH}: not a JSON object")
         try:
@@ -333,20 +320,15 @@ def main() -> None:
             fail(f"Cannot read the Ray cluster's state: {exc}")
         module.exit_json(**result)
 
-    last_error: list[DashboardError] = []
-
-    def probe() -> bool:
-        try:
-            read()
-        except DashboardError as exc:
-            if not exc.transient:
-                fail(f"Cannot read the Ray cluster's state: {exc}")
-            last_error[:] = [exc]
-            return False
-        last_error[:] = []
+    def check() -> bool:
+        read()
         return result["alive_count"] == wanted
 
-    if poll(probe, params["timeout"], params["interval"]):
+    try:
+        done, last_error = poll_dashboard(check, params["timeout"], params["interval"])
+    except DashboardError as exc:
+        fail(f"Cannot read the Ray cluster's state: {exc}")
+    if done:
         module.exit_json(**result)
 
     which = f" with resource '{params['resource']}'" if params["resource"] else ""
@@ -356,8 +338,8 @@ def main() -> None:
         seen = f"{result['alive_count']} ALIVE (wanted exactly {wanted}); " + describe_nodes(
             result["nodes"]
         )
-    if last_error:
-        msg += f": last error: {last_error[0]}"
+    if last_error is not None:
+        msg += f": last error: {last_error}"
         if seen:
             msg += f"; last answer: {seen}"
     else:

@@ -152,9 +152,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.seedcore.ray.plugins.module_utils._ray_dashboard import (
     DashboardError,
     check_base_url,
+    check_timings,
     dashboard_argument_spec,
-    get_json,
-    poll,
+    poll_dashboard,
+    read_json,
     strip_ansi,
 )
 
@@ -294,17 +295,9 @@ def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
 
-    url_error = check_base_url(params["url"])
-    if url_error:
-        module.fail_json(msg=url_error)
-    if params["timeout"] < 0:
-        module.fail_json(msg=f"timeout must be 0 or more, got {params['timeout']}")
-    if params["interval"] <= 0:
-        module.fail_json(msg=f"interval must be more than 0, got {params['interval']}")
-    if params["request_timeout"] <= 0:
-        module.fail_json(
-            msg=f"request_timeout must be more than 0, got {params['request_timeout']}"
-        )
+    param_error = check_base_url(params["url"]) or check_timings(params)
+    if param_error:
+        module.fail_json(msg=param_error)
 
     requested: list[str] = params["applications"]
     result: dict[str, t.Any] = dict(
@@ -316,13 +309,7 @@ def main() -> None:
         raise AssertionError("fail_json returned")  # pragma: no cover
 
     def read() -> dict[str, t.Any]:
-        details = get_json(
-            module,
-            params["url"],
-            APPLICATIONS_PATH,
-            auth_token=params["auth_token"],
-            timeout=params["request_timeout"],
-        )
+        details = read_json(module, APPLICATIONS_PATH)
         try:
             summary = summarize(details)
         except ServeStatusError as exc:
@@ -346,30 +333,26 @@ def main() -> None:
             )
         module.exit_json(**result)
 
-    last_error: list[DashboardError] = []
-
-    def probe() -> bool:
-        try:
-            summary = read()
-        except DashboardError as exc:
-            if not exc.transient:
-                fail(f"Cannot read Serve's state: {exc}")
-            last_error[:] = [exc]
-            result["all_running"] = False
-            return False
-        last_error[:] = []
+    def check() -> bool:
+        # Stays False when the dashboard cannot be read; the last answer's applications stay.
+        result["all_running"] = False
+        summary = read()
         failed = problems(summary["applications"], requested, (DEPLOY_FAILED,), missing=False)
         if failed:
             fail("Serve applications failed to deploy: " + "; ".join(failed))
         return result["all_running"]
 
-    if poll(probe, params["timeout"], params["interval"]):
+    try:
+        done, last_error = poll_dashboard(check, params["timeout"], params["interval"])
+    except DashboardError as exc:
+        fail(f"Cannot read Serve's state: {exc}")
+    if done:
         module.exit_json(**result)
 
     applications = result["applications"]
     waited = f"Timed out after {params['timeout']} s waiting for Serve applications to be RUNNING"
-    if last_error:
-        fail(f"{waited}; last error: {last_error[0]}")
+    if last_error is not None:
+        fail(f"{waited}; last error: {last_error}")
     if not requested and not applications:
         fail(f"{waited}: Serve reports no application")
     states = [

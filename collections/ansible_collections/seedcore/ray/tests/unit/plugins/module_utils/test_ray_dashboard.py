@@ -9,22 +9,25 @@ Only ``fetch_url`` as imported there is replaced; each test states the call it e
 
 from __future__ import annotations
 
-import typing as t
+import types
 
 import pytest
-from ansible_collections.seedcore.ray.plugins.module_utils import _ray_dashboard
 from ansible_collections.seedcore.ray.plugins.module_utils._ray_dashboard import (
     DashboardError,
     body_snippet,
     check_base_url,
+    check_timings,
     dashboard_argument_spec,
     get_json,
     join_url,
     poll,
+    poll_dashboard,
+    read_json,
     strip_ansi,
 )
+from ansible_collections.seedcore.ray.tests.unit.plugins._fakes import URL, Call
 
-URL = "http://127.0.0.1:8265"
+VERSION_URL = URL + "/api/version"
 # Ray 2.60.0's exact answer to GET /api/version.
 VERSION_BODY = (
     b'{"version": "4", "ray_version": "2.60.0",'
@@ -35,45 +38,8 @@ VERSION_BODY = (
 MODULE = object()  # fetch_url is replaced, so the module object is only passed through.
 
 
-class FakeResponse:
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-
-    def read(self) -> bytes:
-        return self.body
-
-
-class OneCall:
-    """fetch_url answering one expected call with (resp, info)."""
-
-    def __init__(self, method: str, url: str, resp: t.Any, info: dict[str, t.Any]) -> None:
-        self.expected = (method, url)
-        self.answer = (resp, info)
-        self.seen: list[dict[str, t.Any]] = []
-
-    def __call__(self, module, url, data=None, headers=None, method=None, timeout=10, **kwargs):
-        assert module is MODULE
-        assert (method, url) == self.expected
-        assert len(self.seen) == 0, "called twice"
-        self.seen.append(dict(headers=headers, timeout=timeout, data=data, kwargs=kwargs))
-        return self.answer
-
-
-def install(monkeypatch: pytest.MonkeyPatch, fake: OneCall) -> OneCall:
-    monkeypatch.setattr(_ray_dashboard, "fetch_url", fake)
-    return fake
-
-
-def test_get_json_returns_parsed_body(monkeypatch):
-    fake = install(
-        monkeypatch,
-        OneCall(
-            "GET",
-            "http://127.0.0.1:8265/api/version",
-            FakeResponse(VERSION_BODY),
-            {"status": 200, "msg": "OK (152 bytes)"},
-        ),
-    )
+def test_get_json_returns_parsed_body(fetch_url):
+    fake = fetch_url([Call("GET", VERSION_URL, body=VERSION_BODY)], MODULE)
     assert get_json(MODULE, URL, "/api/version") == {
         "version": "4",
         "ray_version": "2.60.0",
@@ -81,20 +47,19 @@ def test_get_json_returns_parsed_body(monkeypatch):
         "session_name": "session_2026-11-22_00-41-30_066660_25683",
     }
     assert fake.seen == [
-        dict(headers={"Accept": "application/json"}, timeout=10.0, data=None, kwargs={})
+        dict(
+            method="GET",
+            url=VERSION_URL,
+            headers={"Accept": "application/json"},
+            timeout=10.0,
+            data=None,
+            kwargs={},
+        )
     ]
 
 
-def test_get_json_sends_bearer_token_and_timeout(monkeypatch):
-    fake = install(
-        monkeypatch,
-        OneCall(
-            "GET",
-            "https://head.example:8443/api/version",
-            FakeResponse(b"{}"),
-            {"status": 200},
-        ),
-    )
+def test_get_json_sends_bearer_token_and_timeout(fetch_url):
+    fake = fetch_url([Call("GET", "https://head.example:8443/api/version", body=b"{}")], MODULE)
     assert get_json(MODULE, "https://head.example:8443/", "api/version", "tok", 3.5) == {}
     assert fake.seen[0]["headers"] == {
         "Accept": "application/json",
@@ -103,86 +68,80 @@ def test_get_json_sends_bearer_token_and_timeout(monkeypatch):
     assert fake.seen[0]["timeout"] == 3.5
 
 
-def test_get_json_http_error_carries_method_url_status_and_body(monkeypatch):
-    install(
-        monkeypatch,
-        OneCall(
-            "GET",
-            "http://127.0.0.1:8265/api/serve/applications/",
-            FakeResponse(b""),
-            {
-                "status": 503,
-                "msg": "HTTP Error 503: Service Unavailable",
-                "body": b"Failed to get a response from the controller.\nThe GCS may be down",
-            },
-        ),
+def test_read_json_takes_url_token_and_timeout_from_module_params(fetch_url):
+    module = types.SimpleNamespace(
+        params={"url": "https://head.example:8443/", "auth_token": "tok", "request_timeout": 2.5}
     )
+    fake = fetch_url([Call("GET", "https://head.example:8443/api/version", body=b"[1]")], module)
+    assert read_json(module, "/api/version") == [1]
+    assert fake.seen[0]["headers"] == {
+        "Accept": "application/json",
+        "Authorization": "Bearer tok",
+    }
+    assert fake.seen[0]["timeout"] == 2.5
+
+
+@pytest.mark.parametrize(
+    ("path", "call", "status", "transient", "body", "message"),
+    [
+        pytest.param(
+            "/api/serve/applications/",
+            Call(
+                "GET",
+                URL + "/api/serve/applications/",
+                status=503,
+                body=b"Failed to get a response from the controller.\nThe GCS may be down",
+                msg="HTTP Error 503: Service Unavailable",
+            ),
+            503,
+            True,
+            "Failed to get a response from the controller. The GCS may be down",
+            "GET http://127.0.0.1:8265/api/serve/applications/ failed: HTTP status 503"
+            " (HTTP Error 503: Service Unavailable): Failed to get a response from the"
+            " controller. The GCS may be down",
+            id="http-error-with-body",
+        ),
+        pytest.param(
+            "/nope",
+            # fetch_url gives an empty text body when the HTTPError cannot be read.
+            Call(
+                "GET",
+                URL + "/nope",
+                answer=(None, {"status": 404, "msg": "HTTP Error 404: Not Found", "body": ""}),
+            ),
+            404,
+            False,
+            "",
+            "GET http://127.0.0.1:8265/nope failed: HTTP status 404 (HTTP Error 404: Not Found)",
+            id="http-error-without-body",
+        ),
+        pytest.param(
+            "/api/version",
+            Call("GET", VERSION_URL, status=-1, msg="Connection failure: timed out"),
+            -1,
+            True,
+            "",
+            "GET http://127.0.0.1:8265/api/version failed: no HTTP response"
+            " (Connection failure: timed out)",
+            id="no-response",
+        ),
+    ],
+)
+def test_get_json_error_carries_method_url_status_and_body(
+    fetch_url, path, call, status, transient, body, message
+):
+    fetch_url([call], MODULE)
     with pytest.raises(DashboardError) as caught:
-        get_json(MODULE, URL, "/api/serve/applications/")
+        get_json(MODULE, URL, path)
     error = caught.value
-    assert (error.method, error.url, error.status) == (
-        "GET",
-        "http://127.0.0.1:8265/api/serve/applications/",
-        503,
-    )
-    assert error.body == "Failed to get a response from the controller. The GCS may be down"
-    assert error.transient is True
-    assert str(error) == (
-        "GET http://127.0.0.1:8265/api/serve/applications/ failed: HTTP status 503"
-        " (HTTP Error 503: Service Unavailable): Failed to get a response from the"
-        " controller. The GCS may be down"
-    )
+    assert (error.method, error.url, error.status) == ("GET", call.url, status)
+    assert error.body == body
+    assert error.transient is transient
+    assert str(error) == message
 
 
-def test_get_json_http_error_without_body(monkeypatch):
-    # fetch_url gives an empty text body when the HTTPError cannot be read.
-    install(
-        monkeypatch,
-        OneCall(
-            "GET",
-            "http://127.0.0.1:8265/nope",
-            None,
-            {"status": 404, "msg": "HTTP Error 404: Not Found", "body": ""},
-        ),
-    )
-    with pytest.raises(DashboardError) as caught:
-        get_json(MODULE, URL, "/nope")
-    assert str(caught.value) == (
-        "GET http://127.0.0.1:8265/nope failed: HTTP status 404 (HTTP Error 404: Not Found)"
-    )
-    assert caught.value.transient is False
-
-
-def test_get_json_no_response(monkeypatch):
-    install(
-        monkeypatch,
-        OneCall(
-            "GET",
-            "http://127.0.0.1:8265/api/version",
-            None,
-            {"status": -1, "msg": "Connection failure: timed out", "url": URL},
-        ),
-    )
-    with pytest.raises(DashboardError) as caught:
-        get_json(MODULE, URL, "/api/version")
-    assert caught.value.status == -1
-    assert caught.value.transient is True
-    assert str(caught.value) == (
-        "GET http://127.0.0.1:8265/api/version failed: no HTTP response"
-        " (Connection failure: timed out)"
-    )
-
-
-def test_get_json_malformed_json(monkeypatch):
-    install(
-        monkeypatch,
-        OneCall(
-            "GET",
-            "http://127.0.0.1:8265/api/version",
-            FakeResponse(b'{"ray_version": '),
-            {"status": 200},
-        ),
-    )
+def test_get_json_malformed_json(fetch_url):
+    fetch_url([Call("GET", VERSION_URL, body=b'{"ray_version": ')], MODULE)
     with pytest.raises(DashboardError) as caught:
         get_json(MODULE, URL, "/api/version")
     error = caught.value
@@ -192,11 +151,8 @@ def test_get_json_malformed_json(monkeypatch):
     assert str(error).endswith(': {"ray_version":')
 
 
-def test_get_json_reads_body_from_info_when_response_is_unreadable(monkeypatch):
-    install(
-        monkeypatch,
-        OneCall("GET", "http://127.0.0.1:8265/x", None, {"status": 200, "body": b"[1, 2]"}),
-    )
+def test_get_json_reads_body_from_info_when_response_is_unreadable(fetch_url):
+    fetch_url([Call("GET", URL + "/x", answer=(None, {"status": 200, "body": b"[1, 2]"}))], MODULE)
     assert get_json(MODULE, URL, "/x") == [1, 2]
 
 
@@ -287,17 +243,23 @@ def test_argument_spec_is_a_fresh_copy_with_secret_token():
     assert dashboard_argument_spec()["url"]["default"] == "http://127.0.0.1:8265"
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 50.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"timeout": 0, "interval": 0.1, "request_timeout": 0.1}, None),
+        ({"timeout": -1, "interval": 0, "request_timeout": 0}, "timeout must be 0 or more, got -1"),
+        (
+            {"timeout": 5, "interval": 0.0, "request_timeout": 0},
+            "interval must be more than 0, got 0.0",
+        ),
+        (
+            {"timeout": 5, "interval": 1, "request_timeout": -2.0},
+            "request_timeout must be more than 0, got -2.0",
+        ),
+    ],
+)
+def test_check_timings(params, expected):
+    assert check_timings(params) == expected
 
 
 @pytest.mark.parametrize(
@@ -310,28 +272,63 @@ class FakeTime:
         ([False] * 10, 1, 0.4, False, [0.4, 0.4, pytest.approx(0.2)], 4),
     ],
 )
-def test_poll(monkeypatch, answers, timeout, interval, done, sleeps, probes):
-    clock = FakeTime()
-    monkeypatch.setattr(_ray_dashboard, "time", clock)
+def test_poll(fake_time, answers, timeout, interval, done, sleeps, probes):
     calls = iter(answers)
     count = []
 
     def probe() -> bool:
-        count.append(clock.now)
+        count.append(fake_time.now)
         return next(calls)
 
     assert poll(probe, timeout, interval) is done
-    assert clock.sleeps == sleeps
+    assert fake_time.sleeps == sleeps
     assert len(count) == probes
 
 
-def test_poll_stops_when_probe_raises(monkeypatch):
-    clock = FakeTime()
-    monkeypatch.setattr(_ray_dashboard, "time", clock)
-
+def test_poll_stops_when_probe_raises(fake_time):
     def probe() -> bool:
         raise DashboardError("GET", URL, 403, "Forbidden")
 
     with pytest.raises(DashboardError):
         poll(probe, 10, 1)
-    assert clock.sleeps == []
+    assert fake_time.sleeps == []
+
+
+GATEWAY_DOWN = DashboardError("GET", VERSION_URL, 502, "Bad Gateway")
+
+
+@pytest.mark.parametrize(
+    ("answers", "timeout", "done", "last_error", "sleeps"),
+    [
+        pytest.param([True], 10, True, None, [], id="at-once"),
+        pytest.param([GATEWAY_DOWN, False, True], 10, True, None, [2, 2], id="after-restart"),
+        pytest.param([False, GATEWAY_DOWN], 2, False, GATEWAY_DOWN, [2], id="timeout-on-error"),
+        pytest.param([GATEWAY_DOWN, False], 2, False, None, [2], id="timeout-on-answer"),
+    ],
+)
+def test_poll_dashboard_rides_out_transient_errors(
+    fake_time, answers, timeout, done, last_error, sleeps
+):
+    calls = iter(answers)
+
+    def check() -> bool:
+        answer = next(calls)
+        if isinstance(answer, DashboardError):
+            raise answer
+        return answer
+
+    assert poll_dashboard(check, timeout, 2) == (done, last_error)
+    assert fake_time.sleeps == sleeps
+    assert next(calls, "all used") == "all used"
+
+
+def test_poll_dashboard_raises_other_errors(fake_time):
+    forbidden = DashboardError("GET", VERSION_URL, 403, "Forbidden")
+
+    def check() -> bool:
+        raise forbidden
+
+    with pytest.raises(DashboardError) as caught:
+        poll_dashboard(check, 10, 2)
+    assert caught.value is forbidden
+    assert fake_time.sleeps == []

@@ -13,16 +13,19 @@ the per-process statistics the module does not read.
 from __future__ import annotations
 
 import copy
-import dataclasses
+import functools
 import json
 import typing as t
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
-from ansible_collections.seedcore.ray.plugins.module_utils import _ray_dashboard
 from ansible_collections.seedcore.ray.plugins.modules import ray_cluster_info
+from ansible_collections.seedcore.ray.tests.unit.plugins._fakes import (
+    CONNECTION_REFUSED,
+    URL,
+    Call,
+    refused,
+)
 
-URL = "http://127.0.0.1:8265"
 VERSION_URL = URL + "/api/version"
 NODES_URL = URL + "/nodes?view=summary"
 
@@ -167,98 +170,13 @@ HEAD_NODE = {
     "resources_total": HEAD_ENTRY["raylet"]["resourcesTotal"],
 }
 
-# --- The HTTP boundary ---------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class Call:
-    """One expected fetch_url call and its answer (``status`` -1: no HTTP answer at all)."""
-
-    method: str
-    url: str
-    status: int = 200
-    json: t.Any = None
-    body: bytes | None = None
-    msg: str = ""
-
-
-class FakeResponse:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def read(self) -> bytes:
-        body, self._body = self._body, b""
-        return body
-
-    def close(self) -> None:
-        pass
-
-
-class FakeFetchUrl:
-    """Stands in for fetch_url; answers the expected calls in order, like fetch_url does."""
-
-    def __init__(self, calls: list[Call]) -> None:
-        self.calls = list(calls)
-        self.seen: list[dict[str, t.Any]] = []
-
-    def __call__(self, module, url, data=None, headers=None, method=None, timeout=10, **kwargs):
-        assert self.calls, f"unexpected call: {method} {url}"
-        call = self.calls.pop(0)
-        assert (method, url) == (call.method, call.url)
-        self.seen.append(dict(method=method, url=url, headers=headers, timeout=timeout))
-        body = call.body if call.body is not None else json.dumps(call.json).encode()
-        if call.status == -1:
-            return None, {"url": url, "status": -1, "msg": call.msg}
-        if call.status >= 400:
-            # fetch_url hands back the HTTPError, already read, and the body in info.
-            return FakeResponse(b""), {
-                "url": url,
-                "status": call.status,
-                "msg": call.msg or f"HTTP Error {call.status}",
-                "body": body,
-            }
-        return FakeResponse(body), {"url": url, "status": call.status, "msg": "OK"}
-
-    def assert_done(self) -> None:
-        assert not self.calls, f"calls not made: {self.calls}"
-
-
-class FakeTime:
-    """Replaces ``time`` in the module util: sleeping advances the clock at once."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+# --- Running the module --------------------------------------------------------------------
 
 
 @pytest.fixture
-def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    clock = FakeTime()
-    monkeypatch.setattr(_ray_dashboard, "time", clock)
-    return clock
-
-
-def run_module(
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    args: dict[str, t.Any],
-    calls: list[Call],
-) -> tuple[int, dict[str, t.Any], FakeFetchUrl]:
-    """Run ray_cluster_info.main() with ``args``; return its exit code, result and the fake."""
-    fake = FakeFetchUrl(calls)
-    monkeypatch.setattr(_ray_dashboard, "fetch_url", fake)
-    with patch_module_args(args), pytest.raises(SystemExit) as exc:
-        ray_cluster_info.main()
-    result = json.loads(capsys.readouterr().out)
-    fake.assert_done()
-    return exc.value.code, result, fake
+def run(run_module):
+    """ray_cluster_info.main() with args and the calls it must make (see conftest.run_module)."""
+    return functools.partial(run_module, ray_cluster_info.main)
 
 
 def read_calls(*entries: dict[str, t.Any]) -> list[Call]:
@@ -272,10 +190,8 @@ def read_calls(*entries: dict[str, t.Any]) -> list[Call]:
 # --- Reading once --------------------------------------------------------------------------
 
 
-def test_reports_version_and_nodes(monkeypatch, capsys):
-    code, result, fake = run_module(
-        monkeypatch, capsys, {"url": URL}, read_calls(WORKER_ENTRY, HEAD_ENTRY)
-    )
+def test_reports_version_and_nodes(run):
+    code, result, fake = run({"url": URL}, read_calls(WORKER_ENTRY, HEAD_ENTRY))
     assert code == 0
     assert result["changed"] is False
     assert result["ray_version"] == "2.60.0"
@@ -298,10 +214,8 @@ def test_reports_version_and_nodes(monkeypatch, capsys):
     assert [call["headers"] for call in fake.seen] == [{"Accept": "application/json"}] * 2
 
 
-def test_dead_node_keeps_its_last_address(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch, capsys, {"url": URL}, read_calls(HEAD_ENTRY, WORKER_DEAD_ENTRY)
-    )
+def test_dead_node_keeps_its_last_address(run):
+    code, result, _fake = run({"url": URL}, read_calls(HEAD_ENTRY, WORKER_DEAD_ENTRY))
     assert code == 0
     assert result["nodes"][1] == {
         "node_id": WORKER_ID,
@@ -315,10 +229,8 @@ def test_dead_node_keeps_its_last_address(monkeypatch, capsys):
     assert (result["alive_count"], result["dead_count"]) == (1, 1)
 
 
-def test_resource_filter_matches_camel_cased_names(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
+def test_resource_filter_matches_camel_cased_names(run):
+    code, result, _fake = run(
         {"url": URL, "resource": "seedcore_worker"},
         read_calls(
             HEAD_ENTRY,
@@ -338,22 +250,15 @@ def test_resource_filter_matches_camel_cased_names(monkeypatch, capsys):
     assert (result["alive_count"], result["dead_count"]) == (3, 0)
 
 
-def test_resource_filter_with_no_match(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL, "resource": "GPU"},
-        read_calls(HEAD_ENTRY, WORKER_ENTRY),
-    )
+def test_resource_filter_with_no_match(run):
+    code, result, _fake = run({"url": URL, "resource": "GPU"}, read_calls(HEAD_ENTRY, WORKER_ENTRY))
     assert code == 0
     assert result["nodes"] == []
     assert (result["alive_count"], result["dead_count"]) == (0, 0)
 
 
-def test_auth_token_and_check_mode(monkeypatch, capsys):
-    code, result, fake = run_module(
-        monkeypatch,
-        capsys,
+def test_auth_token_and_check_mode(run):
+    code, result, fake = run(
         {"url": URL, "auth_token": "s3cr3t-t0ken", "_ansible_check_mode": True},
         read_calls(HEAD_ENTRY),
     )
@@ -363,63 +268,64 @@ def test_auth_token_and_check_mode(monkeypatch, capsys):
     assert "s3cr3t-t0ken" not in json.dumps(result)
 
 
-def test_unreachable_dashboard_fails(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL},
-        [
-            Call(
-                "GET",
-                VERSION_URL,
-                status=-1,
-                msg="Request failed: <urlopen error [Errno 111] Connection refused>",
-            )
-        ],
-    )
+def test_unreachable_dashboard_fails(run):
+    code, result, _fake = run({"url": URL}, [refused(VERSION_URL)])
     assert code == 1
     assert result["msg"] == (
         "Cannot read the Ray cluster's state: GET http://127.0.0.1:8265/api/version failed:"
-        " no HTTP response (Request failed: <urlopen error [Errno 111] Connection refused>)"
+        f" no HTTP response ({CONNECTION_REFUSED})"
     )
 
 
-def test_non_200_fails_naming_url_and_status(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL},
-        [
-            Call("GET", VERSION_URL, json=VERSION),
-            Call(
-                "GET",
-                NODES_URL,
-                status=401,
-                body=b"Unauthorized: Missing authentication token",
-                msg="HTTP Error 401: Unauthorized",
-            ),
-        ],
-    )
+# Answers that asking again would not change: the module fails at once, waiting or not.
+@pytest.mark.parametrize("wait", [{}, {"wait_for_alive": 1}], ids=["once", "wait"])
+@pytest.mark.parametrize(
+    ("args", "calls", "error"),
+    [
+        pytest.param(
+            {},
+            [
+                Call("GET", VERSION_URL, json=VERSION),
+                Call(
+                    "GET",
+                    NODES_URL,
+                    status=401,
+                    body=b"Unauthorized: Missing authentication token",
+                    msg="HTTP Error 401: Unauthorized",
+                ),
+            ],
+            "GET http://127.0.0.1:8265/nodes?view=summary failed: HTTP status 401"
+            " (HTTP Error 401: Unauthorized): Unauthorized: Missing authentication token",
+            id="no-token-401",
+        ),
+        pytest.param(
+            {"auth_token": "wrong"},
+            [
+                Call(
+                    "GET",
+                    VERSION_URL,
+                    status=403,
+                    body=b"Forbidden: Invalid authentication token",
+                )
+            ],
+            "GET http://127.0.0.1:8265/api/version failed: HTTP status 403 (HTTP Error 403):"
+            " Forbidden: Invalid authentication token",
+            id="wrong-token-403",
+        ),
+        pytest.param(
+            {},
+            [Call("GET", VERSION_URL, body=b"ray 2.60.0")],
+            "GET http://127.0.0.1:8265/api/version failed: HTTP status 200 (the answer is not"
+            " valid JSON: Expecting value: line 1 column 1 (char 0)): ray 2.60.0",
+            id="malformed-json",
+        ),
+    ],
+)
+def test_lasting_errors_fail_at_once(run, fake_time, wait, args, calls, error):
+    code, result, _fake = run({"url": URL, **wait, **args}, calls)
     assert code == 1
-    assert result["msg"] == (
-        "Cannot read the Ray cluster's state: GET http://127.0.0.1:8265/nodes?view=summary"
-        " failed: HTTP status 401 (HTTP Error 401: Unauthorized): Unauthorized: Missing"
-        " authentication token"
-    )
-
-
-def test_malformed_json_fails(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL},
-        [Call("GET", VERSION_URL, body=b"ray 2.60.0")],
-    )
-    assert code == 1
-    assert result["msg"].startswith(
-        "Cannot read the Ray cluster's state: GET http://127.0.0.1:8265/api/version failed:"
-        " HTTP status 200 (the answer is not valid JSON:"
-    )
+    assert result["msg"] == f"Cannot read the Ray cluster's state: {error}"
+    assert fake_time.sleeps == []
 
 
 @pytest.mark.parametrize(
@@ -430,10 +336,8 @@ def test_malformed_json_fails(monkeypatch, capsys):
         ([], "the answer is not a JSON object"),
     ],
 )
-def test_unexpected_nodes_answer_fails(monkeypatch, capsys, answer, reason):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
+def test_unexpected_nodes_answer_fails(run, answer, reason):
+    code, result, _fake = run(
         {"url": URL},
         [Call("GET", VERSION_URL, json=VERSION), Call("GET", NODES_URL, json=answer)],
     )
@@ -443,28 +347,11 @@ def test_unexpected_nodes_answer_fails(monkeypatch, capsys, answer, reason):
     )
 
 
-@pytest.mark.parametrize(
-    ("args", "msg"),
-    [
-        ({"url": "ftp://head:8265"}, "url must start with http:// or https://"),
-        ({"url": URL, "wait_for_alive": -1}, "wait_for_alive must be 0 or more, got -1"),
-        ({"url": URL, "wait_for_alive": 1, "interval": -2}, "interval must be more than 0"),
-        ({"url": URL, "timeout": -5}, "timeout must be 0 or more, got -5"),
-    ],
-)
-def test_bad_options_fail_before_any_request(monkeypatch, capsys, args, msg):
-    code, result, _fake = run_module(monkeypatch, capsys, args, [])
-    assert code == 1
-    assert result["msg"].startswith(msg)
-
-
 # --- Waiting for nodes ---------------------------------------------------------------------
 
 
-def test_wait_until_workers_are_alive(monkeypatch, capsys, fake_time):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
+def test_wait_until_workers_are_alive(run, fake_time):
+    code, result, _fake = run(
         {"url": URL, "resource": "seedcore_worker", "wait_for_alive": 3, "interval": 5},
         [
             Call("GET", VERSION_URL, status=-1, msg="Request failed: Connection refused"),
@@ -481,31 +368,20 @@ def test_wait_until_workers_are_alive(monkeypatch, capsys, fake_time):
     assert fake_time.sleeps == [5, 5, 5, 5]
 
 
-def test_wait_for_exactly_zero(monkeypatch, capsys, fake_time):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
+def test_wait_for_exactly_zero(run, fake_time):
+    code, result, _fake = run(
         {"url": URL, "resource": "other_res", "wait_for_alive": 0},
-        [
-            *read_calls(HEAD_ENTRY, WORKER_ENTRY),
-            *read_calls(HEAD_ENTRY, WORKER_DEAD_ENTRY),
-        ],
+        [*read_calls(HEAD_ENTRY, WORKER_ENTRY), *read_calls(HEAD_ENTRY, WORKER_DEAD_ENTRY)],
     )
     assert code == 0
     assert (result["alive_count"], result["nodes"]) == (0, [])
     assert fake_time.sleeps == [2.0]
 
 
-def test_wait_times_out_listing_matching_nodes(monkeypatch, capsys, fake_time):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
+def test_wait_times_out_listing_matching_nodes(run, fake_time):
+    code, result, _fake = run(
         {"url": URL, "resource": "seedcore_worker", "wait_for_alive": 3, "timeout": 4},
-        [
-            *read_calls(HEAD_ENTRY, seedcore_worker(1)),
-            *read_calls(HEAD_ENTRY, seedcore_worker(1)),
-            *read_calls(HEAD_ENTRY, seedcore_worker(1)),
-        ],
+        read_calls(HEAD_ENTRY, seedcore_worker(1)) * 3,
     )
     assert code == 1
     assert result["msg"] == (
@@ -517,10 +393,8 @@ def test_wait_times_out_listing_matching_nodes(monkeypatch, capsys, fake_time):
     assert fake_time.sleeps == [2, 2]
 
 
-def test_wait_times_out_with_too_many_and_dead_nodes(monkeypatch, capsys, fake_time):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
+def test_wait_times_out_with_too_many_and_dead_nodes(run, fake_time):
+    code, result, _fake = run(
         {"url": URL, "wait_for_alive": 1, "timeout": 0},
         read_calls(HEAD_ENTRY, WORKER_DEAD_ENTRY, WORKER_ENTRY),
     )
@@ -532,34 +406,22 @@ def test_wait_times_out_with_too_many_and_dead_nodes(monkeypatch, capsys, fake_t
     )
 
 
-def test_wait_times_out_with_last_error(monkeypatch, capsys, fake_time):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
+def test_wait_times_out_with_last_error(run, fake_time):
+    code, result, _fake = run(
         {"url": URL, "wait_for_alive": 2, "timeout": 2, "interval": 2},
-        [
-            *read_calls(HEAD_ENTRY),
-            Call(
-                "GET",
-                VERSION_URL,
-                status=-1,
-                msg="Request failed: <urlopen error [Errno 111] Connection refused>",
-            ),
-        ],
+        [*read_calls(HEAD_ENTRY), refused(VERSION_URL)],
     )
     assert code == 1
     assert result["msg"] == (
         "Timed out after 2 s waiting for 2 ALIVE nodes: last error:"
         " GET http://127.0.0.1:8265/api/version failed: no HTTP response"
-        " (Request failed: <urlopen error [Errno 111] Connection refused>);"
+        f" ({CONNECTION_REFUSED});"
         " last answer: 1 ALIVE (wanted exactly 2); ALIVE: 192.0.2.2 (vm, e5f0a6cd, head)"
     )
 
 
-def test_wait_times_out_without_any_answer(monkeypatch, capsys, fake_time):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
+def test_wait_times_out_without_any_answer(run, fake_time):
+    code, result, _fake = run(
         {"url": URL, "wait_for_alive": 1, "timeout": 1},
         [
             Call("GET", VERSION_URL, status=502, body=b"Bad Gateway"),
@@ -573,27 +435,6 @@ def test_wait_times_out_without_any_answer(monkeypatch, capsys, fake_time):
         " Gateway Timeout"
     )
     assert "nodes" not in result
-
-
-def test_wait_does_not_retry_forbidden(monkeypatch, capsys, fake_time):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL, "wait_for_alive": 1, "auth_token": "wrong"},
-        [
-            Call(
-                "GET",
-                VERSION_URL,
-                status=403,
-                body=b"Forbidden: Invalid authentication token",
-            )
-        ],
-    )
-    assert code == 1
-    assert result["msg"].endswith(
-        "HTTP status 403 (HTTP Error 403): Forbidden: Invalid authentication token"
-    )
-    assert fake_time.sleeps == []
 
 
 # --- Pure helpers --------------------------------------------------------------------------

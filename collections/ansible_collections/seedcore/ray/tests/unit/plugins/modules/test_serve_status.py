@@ -12,16 +12,19 @@ fields the module does not read (deployment_config, controller_health_metrics, t
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import json
 import typing as t
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
-from ansible_collections.seedcore.ray.plugins.module_utils import _ray_dashboard
 from ansible_collections.seedcore.ray.plugins.modules import serve_status
+from ansible_collections.seedcore.ray.tests.unit.plugins._fakes import (
+    CONNECTION_REFUSED,
+    URL,
+    Call,
+    refused,
+)
 
-URL = "http://127.0.0.1:8265"
 APPS_URL = URL + "/api/serve/applications/"
 
 # --- Answers recorded from Ray 2.60.0 ------------------------------------------------------
@@ -77,42 +80,41 @@ SLOWAPP_DEPLOYING = {
     },
 }
 
-SLOWAPP_RUNNING = {
-    "name": "slowapp",
-    "route_prefix": "/slow",
-    "docs_path": None,
-    "status": "RUNNING",
-    "message": "",
-    "last_deployed_time_s": 1795308402.059201,
-    "source": "imperative",
-    "deployments": {
-        "Slow": {
-            "name": "Slow",
-            "status": "HEALTHY",
-            "status_trigger": "CONFIG_UPDATE_COMPLETED",
-            "message": "",
-            "target_num_replicas": 2,
-            "replicas": [
-                {
-                    "node_id": HEAD_NODE_ID,
-                    "node_ip": "192.0.2.2",
-                    "actor_name": "SERVE_REPLICA::slowapp#Slow#wpinhak8",
-                    "replica_id": "wpinhak8",
-                    "state": "RUNNING",
-                    "pid": 2024,
-                },
-                {
-                    "node_id": HEAD_NODE_ID,
-                    "node_ip": "192.0.2.2",
-                    "actor_name": "SERVE_REPLICA::slowapp#Slow#t8alfkur",
-                    "replica_id": "t8alfkur",
-                    "state": "RUNNING",
-                    "pid": 2053,
-                },
-            ],
-        }
-    },
-}
+
+def running(app: dict[str, t.Any], replicas: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+    """``app`` as Serve reports it once RUNNING: its one deployment HEALTHY on ``replicas``."""
+    ((name, deployment),) = app["deployments"].items()
+    healthy = dict(
+        deployment,
+        status="HEALTHY",
+        status_trigger="CONFIG_UPDATE_COMPLETED",
+        message="",
+        replicas=replicas,
+    )
+    return dict(app, status="RUNNING", message="", deployments={name: healthy})
+
+
+SLOWAPP_RUNNING = running(
+    SLOWAPP_DEPLOYING,
+    [
+        {
+            "node_id": HEAD_NODE_ID,
+            "node_ip": "192.0.2.2",
+            "actor_name": "SERVE_REPLICA::slowapp#Slow#wpinhak8",
+            "replica_id": "wpinhak8",
+            "state": "RUNNING",
+            "pid": 2024,
+        },
+        {
+            "node_id": HEAD_NODE_ID,
+            "node_ip": "192.0.2.2",
+            "actor_name": "SERVE_REPLICA::slowapp#Slow#t8alfkur",
+            "replica_id": "t8alfkur",
+            "state": "RUNNING",
+            "pid": 2053,
+        },
+    ],
+)
 
 # The deployment's message is Ray's, with the middle of the traceback cut out; the colour
 # codes are Ray's too.
@@ -182,25 +184,15 @@ SICK_UNHEALTHY = {
     },
 }
 
-SICK_RUNNING = dict(
+SICK_RUNNING = running(
     SICK_UNHEALTHY,
-    status="RUNNING",
-    message="",
-    deployments={
-        "Sick": dict(
-            SICK_UNHEALTHY["deployments"]["Sick"],
-            status="HEALTHY",
-            status_trigger="CONFIG_UPDATE_COMPLETED",
-            message="",
-            replicas=[
-                {
-                    "actor_name": "SERVE_REPLICA::sick#Sick#ny71fikp",
-                    "replica_id": "ny71fikp",
-                    "state": "RUNNING",
-                }
-            ],
-        )
-    },
+    [
+        {
+            "actor_name": "SERVE_REPLICA::sick#Sick#ny71fikp",
+            "replica_id": "ny71fikp",
+            "state": "RUNNING",
+        }
+    ],
 )
 
 # What Ray 2.60.0's dashboard answers when the controller cannot be reached (serve_head.py).
@@ -229,107 +221,36 @@ def serve_answer(*apps: dict[str, t.Any]) -> dict[str, t.Any]:
     }
 
 
-# --- The HTTP boundary ---------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class Call:
-    """One expected fetch_url call and its answer (``status`` -1: no HTTP answer at all)."""
-
-    method: str
-    url: str
-    status: int = 200
-    json: t.Any = None
-    body: bytes | None = None
-    msg: str = ""
-
-
-class FakeResponse:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def read(self) -> bytes:
-        body, self._body = self._body, b""
-        return body
-
-    def close(self) -> None:
-        pass
-
-
-class FakeFetchUrl:
-    """Stands in for fetch_url; answers the expected calls in order, like fetch_url does."""
-
-    def __init__(self, calls: list[Call]) -> None:
-        self.calls = list(calls)
-        self.seen: list[dict[str, t.Any]] = []
-
-    def __call__(self, module, url, data=None, headers=None, method=None, timeout=10, **kwargs):
-        assert self.calls, f"unexpected call: {method} {url}"
-        call = self.calls.pop(0)
-        assert (method, url) == (call.method, call.url)
-        self.seen.append(dict(method=method, url=url, headers=headers, timeout=timeout))
-        body = call.body if call.body is not None else json.dumps(call.json).encode()
-        if call.status == -1:
-            return None, {"url": url, "status": -1, "msg": call.msg}
-        if call.status >= 400:
-            # fetch_url hands back the HTTPError, already read, and the body in info.
-            return FakeResponse(b""), {
-                "url": url,
-                "status": call.status,
-                "msg": call.msg or f"HTTP Error {call.status}",
-                "body": body,
-            }
-        return FakeResponse(body), {"url": url, "status": call.status, "msg": "OK"}
-
-    def assert_done(self) -> None:
-        assert not self.calls, f"calls not made: {self.calls}"
-
-
-class FakeTime:
-    """Replaces ``time`` in the module util: sleeping advances the clock at once."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+# --- Running the module --------------------------------------------------------------------
 
 
 @pytest.fixture
-def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    clock = FakeTime()
-    monkeypatch.setattr(_ray_dashboard, "time", clock)
-    return clock
+def run(run_module):
+    """serve_status.main() with args and the calls it must make (see conftest.run_module)."""
+    return functools.partial(run_module, serve_status.main)
 
 
-def run_module(
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    args: dict[str, t.Any],
-    calls: list[Call],
-) -> tuple[int, dict[str, t.Any], FakeFetchUrl]:
-    """Run serve_status.main() with ``args``; return its exit code, result and the fake."""
-    fake = FakeFetchUrl(calls)
-    monkeypatch.setattr(_ray_dashboard, "fetch_url", fake)
-    with patch_module_args(args), pytest.raises(SystemExit) as exc:
-        serve_status.main()
-    result = json.loads(capsys.readouterr().out)
-    fake.assert_done()
-    return exc.value.code, result, fake
+def apps(*applications: dict[str, t.Any]) -> Call:
+    """GET /api/serve/applications/ answered by a started controller with these applications."""
+    return Call("GET", APPS_URL, json=serve_answer(*applications))
 
+
+NOT_STARTED = Call("GET", APPS_URL, json=SERVE_NOT_STARTED)
+GCS_DOWN = Call(
+    "GET", APPS_URL, status=503, body=GCS_DOWN_BODY, msg="HTTP Error 503: Service Unavailable"
+)
+GCS_DOWN_ERROR = (
+    "GET http://127.0.0.1:8265/api/serve/applications/ failed: HTTP status 503"
+    " (HTTP Error 503: Service Unavailable): Failed to get a response from the controller."
+    " The GCS may be down, please retry later:"
+    " ray::ServeController.get_serve_instance_details()"
+)
 
 # --- Without wait --------------------------------------------------------------------------
 
 
-def test_serve_not_started_reports_nothing_running(monkeypatch, capsys):
-    code, result, fake = run_module(
-        monkeypatch, capsys, {"url": URL}, [Call("GET", APPS_URL, json=SERVE_NOT_STARTED)]
-    )
+def test_serve_not_started_reports_nothing_running(run):
+    code, result, fake = run({"url": URL}, [NOT_STARTED])
     assert code == 0
     assert result["changed"] is False
     assert result["applications"] == {}
@@ -340,13 +261,8 @@ def test_serve_not_started_reports_nothing_running(monkeypatch, capsys):
     assert fake.seen[0]["timeout"] == 10.0
 
 
-def test_running_application_is_reported(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL, "applications": ["slowapp"]},
-        [Call("GET", APPS_URL, json=serve_answer(SLOWAPP_RUNNING))],
-    )
+def test_running_application_is_reported(run):
+    code, result, _fake = run({"url": URL, "applications": ["slowapp"]}, [apps(SLOWAPP_RUNNING)])
     assert code == 0
     assert result["all_running"] is True
     assert result["applications"] == {
@@ -363,38 +279,29 @@ def test_running_application_is_reported(monkeypatch, capsys):
     assert result["controller_info"] == CONTROLLER_INFO
 
 
-def test_default_url_and_trailing_slash(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {},
-        [Call("GET", APPS_URL, json=serve_answer(SLOWAPP_RUNNING))],
-    )
-    assert code == 0
-    assert result["all_running"] is True
-
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": "https://ray-head.internal:8443/"},
-        [
+@pytest.mark.parametrize(
+    ("args", "call"),
+    [
+        pytest.param({}, apps(SLOWAPP_RUNNING), id="default-url"),
+        pytest.param(
+            {"url": "https://ray-head.internal:8443/"},
             Call(
                 "GET",
                 "https://ray-head.internal:8443/api/serve/applications/",
                 json=serve_answer(SLOWAPP_RUNNING),
-            )
-        ],
-    )
+            ),
+            id="trailing-slash",
+        ),
+    ],
+)
+def test_default_url_and_trailing_slash(run, args, call):
+    code, result, _fake = run(args, [call])
     assert code == 0
+    assert result["all_running"] is True
 
 
-def test_deploying_is_not_a_failure_without_wait(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL, "applications": ["slowapp"]},
-        [Call("GET", APPS_URL, json=serve_answer(SLOWAPP_DEPLOYING))],
-    )
+def test_deploying_is_not_a_failure_without_wait(run):
+    code, result, _fake = run({"url": URL, "applications": ["slowapp"]}, [apps(SLOWAPP_DEPLOYING)])
     assert code == 0
     assert result["all_running"] is False
     assert result["applications"]["slowapp"]["status"] == "DEPLOYING"
@@ -405,12 +312,9 @@ def test_deploying_is_not_a_failure_without_wait(monkeypatch, capsys):
     }
 
 
-def test_deploy_failed_fails_with_its_messages(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL, "applications": ["broken"]},
-        [Call("GET", APPS_URL, json=serve_answer(BROKEN_DEPLOY_FAILED))],
+def test_deploy_failed_fails_with_its_messages(run):
+    code, result, _fake = run(
+        {"url": URL, "applications": ["broken"]}, [apps(BROKEN_DEPLOY_FAILED)]
     )
     assert code == 1
     assert result["failed"] is True
@@ -431,13 +335,8 @@ def test_deploy_failed_fails_with_its_messages(monkeypatch, capsys):
     assert "\x1b[" not in deployment["message"]
 
 
-def test_unhealthy_fails_without_wait(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL},
-        [Call("GET", APPS_URL, json=serve_answer(SLOWAPP_RUNNING, SICK_UNHEALTHY))],
-    )
+def test_unhealthy_fails_without_wait(run):
+    code, result, _fake = run({"url": URL}, [apps(SLOWAPP_RUNNING, SICK_UNHEALTHY)])
     assert code == 1
     assert result["msg"] == (
         "Serve applications are not healthy: 'sick' is UNHEALTHY: The deployments ['Sick'] are"
@@ -451,115 +350,113 @@ def test_unhealthy_fails_without_wait(monkeypatch, capsys):
     }
 
 
-def test_unrequested_unhealthy_application_is_ignored(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL, "applications": ["slowapp"]},
-        [Call("GET", APPS_URL, json=serve_answer(SLOWAPP_RUNNING, SICK_UNHEALTHY))],
+def test_unrequested_unhealthy_application_is_ignored(run):
+    code, result, _fake = run(
+        {"url": URL, "applications": ["slowapp"]}, [apps(SLOWAPP_RUNNING, SICK_UNHEALTHY)]
     )
     assert code == 0
     assert result["all_running"] is True
     assert sorted(result["applications"]) == ["sick", "slowapp"]
 
 
-def test_missing_application_fails(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL, "applications": ["seedcore"]},
-        [Call("GET", APPS_URL, json=serve_answer(SLOWAPP_RUNNING))],
-    )
+@pytest.mark.parametrize(
+    ("call", "present", "names"),
+    [
+        pytest.param(apps(SLOWAPP_RUNNING), "'slowapp'", ["slowapp"], id="serve-started"),
+        pytest.param(NOT_STARTED, "none", [], id="serve-not-started"),
+    ],
+)
+def test_missing_application_fails(run, call, present, names):
+    code, result, _fake = run({"url": URL, "applications": ["seedcore"]}, [call])
     assert code == 1
     assert result["msg"] == (
-        "Serve applications are not healthy: 'seedcore' does not exist (present: 'slowapp')"
+        f"Serve applications are not healthy: 'seedcore' does not exist (present: {present})"
     )
     assert result["all_running"] is False
-    assert "slowapp" in result["applications"]
+    assert sorted(result["applications"]) == names
 
 
-def test_missing_application_when_serve_not_started(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL, "applications": ["seedcore"]},
-        [Call("GET", APPS_URL, json=SERVE_NOT_STARTED)],
-    )
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        pytest.param(GCS_DOWN, GCS_DOWN_ERROR, id="gcs-down-503"),
+        pytest.param(
+            refused(APPS_URL),
+            "GET http://127.0.0.1:8265/api/serve/applications/ failed:"
+            f" no HTTP response ({CONNECTION_REFUSED})",
+            id="connection-refused",
+        ),
+    ],
+)
+def test_unreachable_dashboard_fails_without_wait(run, call, error):
+    code, result, _fake = run({"url": URL}, [call])
     assert code == 1
-    assert result["msg"] == (
-        "Serve applications are not healthy: 'seedcore' does not exist (present: none)"
-    )
-
-
-def test_503_fails_naming_url_and_status(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL},
-        [
-            Call(
-                "GET",
-                APPS_URL,
-                status=503,
-                body=GCS_DOWN_BODY,
-                msg="HTTP Error 503: Service Unavailable",
-            )
-        ],
-    )
-    assert code == 1
-    assert result["msg"] == (
-        "Cannot read Serve's state: GET http://127.0.0.1:8265/api/serve/applications/ failed:"
-        " HTTP status 503 (HTTP Error 503: Service Unavailable): Failed to get a response from"
-        " the controller. The GCS may be down, please retry later:"
-        " ray::ServeController.get_serve_instance_details()"
-    )
+    assert result["msg"] == f"Cannot read Serve's state: {error}"
     assert result["applications"] == {}
     assert result["all_running"] is False
 
 
-def test_connection_refused_fails(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL},
-        [
+# Answers that asking again would not change: the module fails at once, waiting or not.
+@pytest.mark.parametrize("wait", [False, True])
+@pytest.mark.parametrize(
+    ("args", "call", "error"),
+    [
+        pytest.param(
+            {"auth_token": "wrong"},
             Call(
                 "GET",
                 APPS_URL,
-                status=-1,
-                msg="Request failed: <urlopen error [Errno 111] Connection refused>",
-            )
-        ],
-    )
+                status=403,
+                body=b"Forbidden: Invalid authentication token",
+                msg="HTTP Error 403: Forbidden",
+            ),
+            "HTTP status 403 (HTTP Error 403: Forbidden): Forbidden: Invalid authentication token",
+            id="wrong-token-403",
+        ),
+        pytest.param(
+            {},
+            Call(
+                "GET",
+                APPS_URL,
+                status=501,
+                body=b"Serve dependencies are not installed."
+                b' Please run `pip install "ray[serve]"`.',
+                msg="HTTP Error 501: Not Implemented",
+            ),
+            "HTTP status 501 (HTTP Error 501: Not Implemented): Serve dependencies are not"
+            ' installed. Please run `pip install "ray[serve]"`.',
+            id="serve-not-installed-501",
+        ),
+        pytest.param(
+            {},
+            Call("GET", APPS_URL, body=b"<html>Bad gateway</html>"),
+            "HTTP status 200 (the answer is not valid JSON: Expecting value: line 1 column 1"
+            " (char 0)): <html>Bad gateway</html>",
+            id="html",
+        ),
+        pytest.param(
+            {},
+            Call("GET", APPS_URL, body=b"{"),
+            "HTTP status 200 (the answer is not valid JSON: Expecting property name enclosed in"
+            " double quotes: line 1 column 2 (char 1)): {",
+            id="malformed-json",
+        ),
+    ],
+)
+def test_lasting_errors_fail_at_once(run, fake_time, wait, args, call, error):
+    code, result, _fake = run({"url": URL, "wait": wait, **args}, [call])
     assert code == 1
     assert result["msg"] == (
         "Cannot read Serve's state: GET http://127.0.0.1:8265/api/serve/applications/ failed:"
-        " no HTTP response (Request failed: <urlopen error [Errno 111] Connection refused>)"
+        f" {error}"
     )
+    assert result["applications"] == {}
+    assert result["all_running"] is False
+    assert fake_time.sleeps == []
 
 
-def test_malformed_json_fails(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL},
-        [Call("GET", APPS_URL, body=b"<html>Bad gateway</html>")],
-    )
-    assert code == 1
-    assert result["msg"].startswith(
-        "Cannot read Serve's state: GET http://127.0.0.1:8265/api/serve/applications/ failed:"
-        " HTTP status 200 (the answer is not valid JSON: Expecting value"
-    )
-    assert result["msg"].endswith(": <html>Bad gateway</html>")
-
-
-def test_json_without_applications_fails(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL},
-        [Call("GET", APPS_URL, json=["not", "serve"])],
-    )
+def test_json_without_applications_fails(run):
+    code, result, _fake = run({"url": URL}, [Call("GET", APPS_URL, json=["not", "serve"])])
     assert code == 1
     assert result["msg"] == (
         "Unexpected answer from GET http://127.0.0.1:8265/api/serve/applications/:"
@@ -567,12 +464,10 @@ def test_json_without_applications_fails(monkeypatch, capsys):
     )
 
 
-def test_auth_token_is_sent_as_bearer_and_not_logged(monkeypatch, capsys):
-    code, result, fake = run_module(
-        monkeypatch,
-        capsys,
+def test_auth_token_is_sent_as_bearer_and_not_logged(run):
+    code, result, fake = run(
         {"url": URL, "auth_token": "s3cr3t-t0ken", "request_timeout": 2.5},
-        [Call("GET", APPS_URL, json=serve_answer(SLOWAPP_RUNNING))],
+        [apps(SLOWAPP_RUNNING)],
     )
     assert code == 0
     assert fake.seen[0]["headers"] == {
@@ -583,68 +478,25 @@ def test_auth_token_is_sent_as_bearer_and_not_logged(monkeypatch, capsys):
     assert "s3cr3t-t0ken" not in json.dumps(result)
 
 
-def test_wrong_token_403_fails(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL, "auth_token": "wrong"},
-        [
-            Call(
-                "GET",
-                APPS_URL,
-                status=403,
-                body=b"Forbidden: Invalid authentication token",
-                msg="HTTP Error 403: Forbidden",
-            )
-        ],
-    )
-    assert code == 1
-    assert result["msg"].endswith(
-        "HTTP status 403 (HTTP Error 403: Forbidden): Forbidden: Invalid authentication token"
-    )
-
-
-def test_check_mode_reads_and_changes_nothing(monkeypatch, capsys):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL, "_ansible_check_mode": True},
-        [Call("GET", APPS_URL, json=serve_answer(SLOWAPP_RUNNING))],
-    )
+def test_check_mode_reads_and_changes_nothing(run):
+    code, result, _fake = run({"url": URL, "_ansible_check_mode": True}, [apps(SLOWAPP_RUNNING)])
     assert code == 0
     assert result["changed"] is False
     assert result["all_running"] is True
 
 
-@pytest.mark.parametrize(
-    ("args", "msg"),
-    [
-        ({"url": "127.0.0.1:8265"}, "url must start with http:// or https://"),
-        ({"url": URL, "interval": 0}, "interval must be more than 0, got 0.0"),
-        ({"url": URL, "timeout": -1}, "timeout must be 0 or more, got -1"),
-        ({"url": URL, "request_timeout": 0}, "request_timeout must be more than 0, got 0.0"),
-    ],
-)
-def test_bad_options_fail_before_any_request(monkeypatch, capsys, args, msg):
-    code, result, _fake = run_module(monkeypatch, capsys, args, [])
-    assert code == 1
-    assert result["msg"].startswith(msg)
-
-
 # --- With wait -----------------------------------------------------------------------------
 
 
-def test_wait_through_restart_and_deploying_to_running(monkeypatch, capsys, fake_time):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
+def test_wait_through_restart_and_deploying_to_running(run, fake_time):
+    code, result, _fake = run(
         {"url": URL, "applications": ["slowapp"], "wait": True, "interval": 2},
         [
             Call("GET", APPS_URL, status=-1, msg="Request failed: Connection refused"),
             Call("GET", APPS_URL, status=503, body=GCS_DOWN_BODY),
-            Call("GET", APPS_URL, json=SERVE_NOT_STARTED),
-            Call("GET", APPS_URL, json=serve_answer(SLOWAPP_DEPLOYING)),
-            Call("GET", APPS_URL, json=serve_answer(SLOWAPP_RUNNING)),
+            NOT_STARTED,
+            apps(SLOWAPP_DEPLOYING),
+            apps(SLOWAPP_RUNNING),
         ],
     )
     assert code == 0
@@ -655,15 +507,13 @@ def test_wait_through_restart_and_deploying_to_running(monkeypatch, capsys, fake
     assert fake_time.sleeps == [2, 2, 2, 2]
 
 
-def test_wait_for_any_application_when_none_requested(monkeypatch, capsys, fake_time):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
+def test_wait_for_any_application_when_none_requested(run, fake_time):
+    code, result, _fake = run(
         {"url": URL, "wait": True, "interval": 1.5},
         [
-            Call("GET", APPS_URL, json=SERVE_NOT_STARTED),
-            Call("GET", APPS_URL, json=serve_answer(SLOWAPP_RUNNING, SICK_UNHEALTHY)),
-            Call("GET", APPS_URL, json=serve_answer(SLOWAPP_RUNNING, SICK_RUNNING)),
+            NOT_STARTED,
+            apps(SLOWAPP_RUNNING, SICK_UNHEALTHY),
+            apps(SLOWAPP_RUNNING, SICK_RUNNING),
         ],
     )
     assert code == 0
@@ -671,15 +521,10 @@ def test_wait_for_any_application_when_none_requested(monkeypatch, capsys, fake_
     assert fake_time.sleeps == [1.5, 1.5]
 
 
-def test_wait_stops_at_once_on_deploy_failed(monkeypatch, capsys, fake_time):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
+def test_wait_stops_at_once_on_deploy_failed(run, fake_time):
+    code, result, _fake = run(
         {"url": URL, "applications": ["broken"], "wait": True},
-        [
-            Call("GET", APPS_URL, json=serve_answer(SLOWAPP_RUNNING)),
-            Call("GET", APPS_URL, json=serve_answer(SLOWAPP_RUNNING, BROKEN_DEPLOY_FAILED)),
-        ],
+        [apps(SLOWAPP_RUNNING), apps(SLOWAPP_RUNNING, BROKEN_DEPLOY_FAILED)],
     )
     assert code == 1
     assert result["msg"].startswith(
@@ -690,28 +535,23 @@ def test_wait_stops_at_once_on_deploy_failed(monkeypatch, capsys, fake_time):
     assert fake_time.sleeps == [2.0]
 
 
-def test_wait_on_all_applications_stops_on_any_deploy_failed(monkeypatch, capsys, fake_time):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL, "wait": True},
-        [Call("GET", APPS_URL, json=serve_answer(SLOWAPP_DEPLOYING, BROKEN_DEPLOY_FAILED))],
+def test_wait_on_all_applications_stops_on_any_deploy_failed(run, fake_time):
+    code, result, _fake = run(
+        {"url": URL, "wait": True}, [apps(SLOWAPP_DEPLOYING, BROKEN_DEPLOY_FAILED)]
     )
     assert code == 1
     assert result["msg"].startswith("Serve applications failed to deploy: 'broken' is")
     assert fake_time.sleeps == []
 
 
-def test_wait_times_out_with_last_state(monkeypatch, capsys, fake_time):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
+def test_wait_times_out_with_last_state(run, fake_time):
+    code, result, _fake = run(
         {"url": URL, "applications": ["slowapp", "sick"], "wait": True, "timeout": 5},
         [
-            Call("GET", APPS_URL, json=serve_answer(SLOWAPP_DEPLOYING)),
-            Call("GET", APPS_URL, json=serve_answer(SLOWAPP_DEPLOYING)),
-            Call("GET", APPS_URL, json=serve_answer(SLOWAPP_RUNNING, SICK_UNHEALTHY)),
-            Call("GET", APPS_URL, json=serve_answer(SLOWAPP_RUNNING, SICK_UNHEALTHY)),
+            apps(SLOWAPP_DEPLOYING),
+            apps(SLOWAPP_DEPLOYING),
+            apps(SLOWAPP_RUNNING, SICK_UNHEALTHY),
+            apps(SLOWAPP_RUNNING, SICK_UNHEALTHY),
         ],
     )
     assert code == 1
@@ -727,15 +567,10 @@ def test_wait_times_out_with_last_state(monkeypatch, capsys, fake_time):
     assert result["applications"]["slowapp"]["status"] == "RUNNING"
 
 
-def test_wait_times_out_on_missing_application(monkeypatch, capsys, fake_time):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
+def test_wait_times_out_on_missing_application(run, fake_time):
+    code, result, _fake = run(
         {"url": URL, "applications": ["seedcore"], "wait": True, "timeout": 2},
-        [
-            Call("GET", APPS_URL, json=serve_answer(SLOWAPP_RUNNING)),
-            Call("GET", APPS_URL, json=serve_answer(SLOWAPP_RUNNING)),
-        ],
+        [apps(SLOWAPP_RUNNING), apps(SLOWAPP_RUNNING)],
     )
     assert code == 1
     assert result["msg"] == (
@@ -744,82 +579,26 @@ def test_wait_times_out_on_missing_application(monkeypatch, capsys, fake_time):
     )
 
 
-def test_wait_times_out_with_last_http_error(monkeypatch, capsys, fake_time):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
+def test_wait_times_out_with_last_http_error(run, fake_time):
+    code, result, _fake = run(
         {"url": URL, "applications": ["slowapp"], "wait": True, "timeout": 3, "interval": 3},
-        [
-            Call("GET", APPS_URL, json=serve_answer(SLOWAPP_DEPLOYING)),
-            Call(
-                "GET",
-                APPS_URL,
-                status=503,
-                body=GCS_DOWN_BODY,
-                msg="HTTP Error 503: Service Unavailable",
-            ),
-        ],
+        [apps(SLOWAPP_DEPLOYING), GCS_DOWN],
     )
     assert code == 1
     assert result["msg"] == (
-        "Timed out after 3 s waiting for Serve applications to be RUNNING; last error:"
-        " GET http://127.0.0.1:8265/api/serve/applications/ failed: HTTP status 503"
-        " (HTTP Error 503: Service Unavailable): Failed to get a response from the controller."
-        " The GCS may be down, please retry later:"
-        " ray::ServeController.get_serve_instance_details()"
+        "Timed out after 3 s waiting for Serve applications to be RUNNING; last error: "
+        + GCS_DOWN_ERROR
     )
     assert result["all_running"] is False
 
 
-def test_wait_times_out_when_serve_has_no_application(monkeypatch, capsys, fake_time):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL, "wait": True, "timeout": 0},
-        [Call("GET", APPS_URL, json=SERVE_NOT_STARTED)],
-    )
+def test_wait_times_out_when_serve_has_no_application(run, fake_time):
+    code, result, _fake = run({"url": URL, "wait": True, "timeout": 0}, [NOT_STARTED])
     assert code == 1
     assert result["msg"] == (
         "Timed out after 0 s waiting for Serve applications to be RUNNING:"
         " Serve reports no application"
     )
-    assert fake_time.sleeps == []
-
-
-def test_wait_does_not_retry_serve_not_installed(monkeypatch, capsys, fake_time):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL, "wait": True},
-        [
-            Call(
-                "GET",
-                APPS_URL,
-                status=501,
-                body=b"Serve dependencies are not installed."
-                b' Please run `pip install "ray[serve]"`.',
-                msg="HTTP Error 501: Not Implemented",
-            )
-        ],
-    )
-    assert code == 1
-    assert result["msg"] == (
-        "Cannot read Serve's state: GET http://127.0.0.1:8265/api/serve/applications/ failed:"
-        " HTTP status 501 (HTTP Error 501: Not Implemented): Serve dependencies are not"
-        ' installed. Please run `pip install "ray[serve]"`.'
-    )
-    assert fake_time.sleeps == []
-
-
-def test_wait_does_not_retry_malformed_json(monkeypatch, capsys, fake_time):
-    code, result, _fake = run_module(
-        monkeypatch,
-        capsys,
-        {"url": URL, "wait": True},
-        [Call("GET", APPS_URL, body=b"{")],
-    )
-    assert code == 1
-    assert "not valid JSON" in result["msg"]
     assert fake_time.sleeps == []
 
 
