@@ -67,6 +67,7 @@ class Settings:
     ray_start_args: list[str]
     check_interval_s: float
     node_health_url: str
+    proxy_health_url: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -95,6 +96,10 @@ class Settings:
             check_interval_s=float(_int_env(env, "SEEDCORE_CHECK_INTERVAL_S", 5, 1, 3600)),
             node_health_url=env.get(
                 "SEEDCORE_NODE_HEALTH_URL", "http://127.0.0.1:52365/api/local_raylet_healthz"
+            ),
+            proxy_health_url=env.get(
+                "SEEDCORE_PROXY_HEALTH_URL",
+                f"http://127.0.0.1:{_int_env(env, 'SERVE_HTTP_PORT', 8000, 1, 65535)}/-/healthz",
             ),
         )
 
@@ -157,6 +162,7 @@ class Observation:
     app_status: str | None  # None: the app is not deployed
     app_message: str = ""
     config_matches: bool = True
+    proxy_healthy: bool | None = None  # this node's Serve proxy; None: not asked
 
 
 @dataclasses.dataclass
@@ -167,6 +173,7 @@ class Memory:
     failed_looks: int = 0
     last_status: str | None = None
     deploy_failed_since: float | None = None
+    proxy_down_since: float | None = None
 
 
 # Looks in a row that may fail (dashboard or node) before the loop starts over; one
@@ -174,6 +181,10 @@ class Memory:
 MAX_FAILED_LOOKS = 3
 # How long a DEPLOY_FAILED app is left before it is deployed again.
 REDEPLOY_FAILED_AFTER_S = 30.0
+# How long this node's proxy may fail to answer while the app is RUNNING before the
+# node rejoins. Serve starts a proxy on every node; one that never comes (seen once when
+# a node joined while the controller was starting) leaves :8000 here dead for good.
+PROXY_DOWN_REJOIN_AFTER_S = 60.0
 
 
 def decide(seen: Observation, memory: Memory, now: float) -> Action:
@@ -196,6 +207,14 @@ def decide(seen: Observation, memory: Memory, now: float) -> Action:
             return Action.DEPLOY
         return Action.WATCH
     memory.deploy_failed_since = None
+    if seen.app_status == "RUNNING" and seen.proxy_healthy is False:
+        if memory.proxy_down_since is None:
+            memory.proxy_down_since = now
+        if now - memory.proxy_down_since >= PROXY_DOWN_REJOIN_AFTER_S:
+            memory.proxy_down_since = None
+            return Action.JOIN
+        return Action.WATCH
+    memory.proxy_down_since = None
     return Action.WATCH
 
 
@@ -294,13 +313,21 @@ class Cluster:
         if app is None:
             return Observation(session, node_ok, None)
         wanted = app_config(self.settings)
+        status = app.get("status")
         return Observation(
             session,
             node_ok,
-            app.get("status"),
+            status,
             app.get("message") or "",
             same_app_config(app.get("deployed_app_config"), wanted),
+            self.proxy_healthy() if status == "RUNNING" else None,
         )
+
+    def proxy_healthy(self) -> bool:
+        healthy, detail = probe(self.settings.proxy_health_url, timeout=5)
+        if not healthy:
+            log(f"this container's Serve proxy is not answering: {detail}")
+        return healthy
 
 
 class Supervisor:
@@ -363,6 +390,8 @@ class Supervisor:
         elif action is Action.JOIN:
             if seen.session_name and seen.session_name != self.memory.joined_session:
                 log(f"the head is a new cluster (session {seen.session_name}); rejoining")
+            elif seen.node_healthy:
+                log("this container's Serve proxy stayed down; rejoining")
             else:
                 log("this container's Ray node is down; rejoining")
             self.join()

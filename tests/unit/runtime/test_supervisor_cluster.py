@@ -54,6 +54,7 @@ def cluster_for(url: str) -> Cluster:
             "RAY_ADDRESS": "head:6379",
             "SEEDCORE_DASHBOARD_URL": url,
             "SEEDCORE_NODE_HEALTH_URL": f"{url}/api/local_raylet_healthz",
+            "SEEDCORE_PROXY_HEALTH_URL": f"{url}/-/healthz",
         }
     )
     return Cluster(settings, run=None)
@@ -81,6 +82,22 @@ def test_observe_reads_session_node_and_app(dashboard: str) -> None:
         ("GET", "/api/local_raylet_healthz"),
         ("GET", "/api/serve/applications/"),
     ]
+
+
+def test_observe_asks_the_local_proxy_once_the_app_runs(dashboard: str) -> None:
+    cluster = cluster_for(dashboard)
+    wanted = app_config(cluster.settings)
+    FakeDashboard.routes = {
+        ("GET", "/api/version"): (200, {"session_name": "s1"}),
+        ("GET", "/api/local_raylet_healthz"): (200, "success"),
+        ("GET", "/api/serve/applications/"): apps_answer(
+            {"seedcore-ml": {"status": "RUNNING", "deployed_app_config": wanted}}
+        ),
+        ("GET", "/-/healthz"): (503, "no proxy here"),
+    }
+    seen = cluster.observe(Memory())
+    assert (seen.app_status, seen.proxy_healthy) == ("RUNNING", False)
+    assert FakeDashboard.received[-1][:2] == ("GET", "/-/healthz")
 
 
 def test_observe_reports_an_unreachable_head_and_a_dead_node(dashboard: str) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from seedcore_serve.supervisor import (
     MAX_FAILED_LOOKS,
+    PROXY_DOWN_REJOIN_AFTER_S,
     REDEPLOY_FAILED_AFTER_S,
     Action,
     Memory,
@@ -82,3 +83,21 @@ def test_recovery_clears_a_pending_redeploy() -> None:
     decide(Observation(JOINED, True, "DEPLOY_FAILED"), memory, now=0.0)
     decide(Observation(JOINED, True, "RUNNING"), memory, now=1.0)
     assert memory.deploy_failed_since is None
+
+
+def test_a_proxy_that_stays_down_makes_the_node_rejoin() -> None:
+    memory = Memory(joined_session=JOINED)
+    no_proxy = Observation(JOINED, True, "RUNNING", proxy_healthy=False)
+    assert decide(no_proxy, memory, now=0.0) is Action.WATCH
+    assert decide(no_proxy, memory, now=PROXY_DOWN_REJOIN_AFTER_S - 1) is Action.WATCH
+    assert decide(no_proxy, memory, now=PROXY_DOWN_REJOIN_AFTER_S) is Action.JOIN
+    assert memory.proxy_down_since is None
+
+
+def test_a_proxy_that_comes_back_clears_the_countdown() -> None:
+    memory = Memory(joined_session=JOINED)
+    decide(Observation(JOINED, True, "RUNNING", proxy_healthy=False), memory, now=0.0)
+    decide(Observation(JOINED, True, "RUNNING", proxy_healthy=True), memory, now=1.0)
+    assert memory.proxy_down_since is None
+    later = Observation(JOINED, True, "RUNNING", proxy_healthy=False)
+    assert decide(later, memory, now=PROXY_DOWN_REJOIN_AFTER_S + 1) is Action.WATCH
