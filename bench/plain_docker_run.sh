@@ -23,6 +23,6 @@ docker run -d --name "$name-ray-worker-1" --network "$name" --shm-size 512m --in
 docker run -d --name "$name-serve" --network "$name" --shm-size 512m --init \
   -p "127.0.0.1:$port:8000" -e RAY_AUTH_MODE=disabled \
   -e RAY_ADDRESS="$name-ray-head:6379" \
-  -e SEEDCORE_RAY_START_ARGS='["--num-cpus=1", "--resources={\"seedcore_serve\": 1}", "--object-store-memory=200000000", "--disable-usage-stats"]' \
+  -e SEEDCORE_RAY_START_ARGS='["--num-cpus=1", "--object-store-memory=200000000", "--disable-usage-stats"]' \
   -e SEEDCORE_APP_ARGS='{"num_cpus": 0.1, "num_replicas": 1}' \
   "$image" python -m seedcore_serve.supervisor >/dev/null

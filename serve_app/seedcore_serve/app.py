@@ -307,7 +307,9 @@ def build_app(args: dict) -> Application:
     ``ray_actor_options.num_cpus``), ``num_replicas`` (int >= 1, default 1, each model
     deployment), ``max_batch_size`` (int >= 1, default 16), ``batch_wait_timeout_s``
     (float >= 0, default 0.01), ``app_name`` (default ``seedcore-ml``, the application
-    ``/health`` reports on). Unknown keys or bad values raise ``ValueError``.
+    ``/health`` reports on), ``ingress_resource`` (default ``""``: a custom resource that
+    pins the ingress replica to the nodes offering it, and so a Serve proxy with it).
+    Unknown keys or bad values raise ``ValueError``.
     """
     options = validation.parse_app_args(args)
     actor_options = {"num_cpus": options["num_cpus"]}
@@ -322,10 +324,13 @@ def build_app(args: dict) -> Application:
             ray_actor_options=actor_options,
         ).bind(*batch_args)
 
+    ingress_options = dict(actor_options)
+    if options["ingress_resource"]:
+        ingress_options["resources"] = {options["ingress_resource"]: 0.01}
     return SeedCoreIngress.options(
         num_replicas=1,
         max_ongoing_requests=INGRESS_MAX_ONGOING_REQUESTS,
-        ray_actor_options=actor_options,
+        ray_actor_options=ingress_options,
     ).bind(
         model(SalienceScorer),
         model(AnomalyDetector),

@@ -19,7 +19,10 @@ Environment (the seed's names first):
     SEEDCORE_DASHBOARD_URL the head's dashboard (default http://<RAY_ADDRESS host>:8265)
     SEEDCORE_APP_NAME, SEEDCORE_APP_ROUTE_PREFIX, SEEDCORE_APP_IMPORT_PATH,
     SEEDCORE_APP_ARGS (JSON object), SEEDCORE_RAY_START_ARGS (JSON list of extra
-    `ray start` arguments), SEEDCORE_CHECK_INTERVAL_S, SEEDCORE_NODE_HEALTH_URL.
+    `ray start` arguments), SEEDCORE_NODE_RESOURCE (default seedcore_serve: this node
+    offers one of it and the app's ingress is pinned to it, so this node always hosts a
+    replica and therefore a Serve proxy on :8000), SEEDCORE_CHECK_INTERVAL_S,
+    SEEDCORE_NODE_HEALTH_URL, SEEDCORE_PROXY_HEALTH_URL.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class Settings:
     import_path: str
     app_args: dict[str, Any]
     ray_start_args: list[str]
+    node_resource: str
     check_interval_s: float
     node_health_url: str
     proxy_health_url: str
@@ -93,6 +97,7 @@ class Settings:
             import_path=env.get("SEEDCORE_APP_IMPORT_PATH", "seedcore_serve.app:build_app"),
             app_args=_json_env(env, "SEEDCORE_APP_ARGS", {}, dict),
             ray_start_args=_json_env(env, "SEEDCORE_RAY_START_ARGS", [], list),
+            node_resource=env.get("SEEDCORE_NODE_RESOURCE", "seedcore_serve"),
             check_interval_s=float(_int_env(env, "SEEDCORE_CHECK_INTERVAL_S", 5, 1, 3600)),
             node_health_url=env.get(
                 "SEEDCORE_NODE_HEALTH_URL", "http://127.0.0.1:52365/api/local_raylet_healthz"
@@ -132,7 +137,11 @@ def app_config(settings: Settings) -> dict[str, Any]:
         "name": settings.app_name,
         "route_prefix": settings.route_prefix,
         "import_path": settings.import_path,
-        "args": {**settings.app_args, "app_name": settings.app_name},
+        "args": {
+            **settings.app_args,
+            "app_name": settings.app_name,
+            "ingress_resource": settings.node_resource,
+        },
     }
 
 
@@ -292,6 +301,8 @@ class Cluster:
     def join(self) -> bool:
         self.leave()
         command = ["ray", "start", f"--address={self.settings.ray_address}"]
+        if self.settings.node_resource:
+            command.append(f"--resources={json.dumps({self.settings.node_resource: 1})}")
         command += self.settings.ray_start_args
         result = self.run(command, check=False, capture_output=True, text=True, timeout=300)
         if result.returncode != 0:

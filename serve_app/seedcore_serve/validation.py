@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -334,6 +335,10 @@ APP_ARG_DEFAULTS: dict[str, Any] = {
     "max_batch_size": 16,
     "batch_wait_timeout_s": 0.01,
     "app_name": "seedcore-ml",
+    # A custom resource the ingress replica asks 0.01 of, pinning it to the nodes that
+    # offer it. Serve runs a proxy only on nodes with a replica (and the head), so the
+    # serve container's :8000 answers only if a replica lives there. "" for no pinning.
+    "ingress_resource": "",
 }
 _APP_ARG_CHECKS: dict[str, Any] = {
     "num_cpus": NumberField(0.0, 1024.0),
@@ -366,6 +371,14 @@ def parse_app_args(args: Any) -> dict[str, Any]:
         if key == "app_name":
             if not isinstance(value, str) or not value.strip():
                 raise ValueError(f"{field} must be a non-empty string, got {describe_value(value)}")
+            options[key] = value
+            continue
+        if key == "ingress_resource":
+            if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_.-]*", value):
+                raise ValueError(
+                    f"{field} must be a resource name of letters, digits, '_', '.' or '-' "
+                    f"(or '' for none), got {describe_value(value)}"
+                )
             options[key] = value
             continue
         try:

@@ -58,7 +58,11 @@ def test_serve_config_keeps_other_apps_and_adds_ours() -> None:
             "name": "seedcore-ml",
             "route_prefix": "/",
             "import_path": "seedcore_serve.app:build_app",
-            "args": {"num_cpus": 0.2, "app_name": "seedcore-ml"},
+            "args": {
+                "num_cpus": 0.2,
+                "app_name": "seedcore-ml",
+                "ingress_resource": "seedcore_serve",
+            },
         },
     ]
 

@@ -349,6 +349,7 @@ def test_app_args_defaults() -> None:
         "max_batch_size": 16,
         "batch_wait_timeout_s": 0.01,
         "app_name": "seedcore-ml",
+        "ingress_resource": "",
     }
     assert validation.parse_app_args(None) == validation.parse_app_args({})
 
@@ -361,6 +362,7 @@ def test_app_args_overrides() -> None:
             "max_batch_size": 4.0,
             "batch_wait_timeout_s": 0,
             "app_name": "other",
+            "ingress_resource": "seedcore_serve",
         }
     )
     assert options == {
@@ -369,8 +371,15 @@ def test_app_args_overrides() -> None:
         "max_batch_size": 4,
         "batch_wait_timeout_s": 0.0,
         "app_name": "other",
+        "ingress_resource": "seedcore_serve",
     }
     assert isinstance(options["max_batch_size"], int)
+
+
+@pytest.mark.parametrize("value", [1, None, "has space", 'q"uote', "{}"])
+def test_app_args_ingress_resource_must_be_a_resource_name(value: object) -> None:
+    with pytest.raises(ValueError, match="ingress_resource must be a resource name"):
+        validation.parse_app_args({"ingress_resource": value})
 
 
 @pytest.mark.parametrize(
