@@ -76,4 +76,6 @@ def test_archive_mode_without_a_path_fails_before_anything_changes(
 def test_an_unknown_image_source_is_refused(deployed_cluster: PlaybookRun) -> None:
     run = playbook("playbooks/image.yml", "-e", "seedcore_image_source=registry")
     assert run.returncode != 0
-    assert "allowed: build, pull, archive" in run.output
+    # The role's argument spec refuses it before any task runs.
+    assert "seedcore_image_source must be one of: build, pull, archive, got: registry" in run.output
+    assert run.recap()["localhost"]["changed"] == 0
