@@ -41,6 +41,45 @@ def test_app_answers_again_after_head_restart(serve_url: str) -> None:
     assert "[serve] the head is a new cluster" in logs or "[serve] lost the head" in logs
 
 
+def test_a_worker_started_before_the_head_waits_and_then_joins(serve_url: str) -> None:
+    # The seed's first problem: a worker that starts while the head is not ready.
+    head, worker = f"{CLUSTER}-ray-head", f"{CLUSTER}-ray-worker-1"
+    docker("stop", head)
+    docker("restart", worker)
+    deadline = time.monotonic() + 60
+    while "[wait_for_head] still waiting" not in docker("logs", "--since", "2m", worker):
+        assert time.monotonic() < deadline, "the worker did not report waiting for the head"
+        time.sleep(1)
+    assert docker("inspect", "-f", "{{.State.Running}}", worker) == "true"
+    docker("start", head)
+    info = module(
+        "seedcore.ray.ray_cluster_info",
+        url=DASHBOARD_URL,
+        resource="seedcore_worker",
+        wait_for_alive=1,
+        timeout=240,
+    )
+    assert info.get("failed") is not True, info
+    wait_for_health(timeout=300)
+    assert_app_answers(serve_url)
+
+
+def test_everything_restarted_at_once_comes_back(serve_url: str) -> None:
+    # What a Docker daemon restart does: every container starts again, in any order.
+    names = [f"{CLUSTER}-serve", f"{CLUSTER}-ray-worker-1", f"{CLUSTER}-ray-head"]
+    docker("restart", "--time", "5", *names)
+    wait_for_health(timeout=300)
+    assert_app_answers(serve_url)
+    info = module(
+        "seedcore.ray.ray_cluster_info",
+        url=DASHBOARD_URL,
+        resource="seedcore_worker",
+        wait_for_alive=1,
+        timeout=240,
+    )
+    assert info.get("failed") is not True, info
+
+
 def test_serve_container_comes_back_after_its_main_process_dies(serve_url: str) -> None:
     name = f"{CLUSTER}-serve"
     restarts = int(docker("inspect", "-f", "{{.RestartCount}}", name))
