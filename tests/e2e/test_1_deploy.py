@@ -54,3 +54,15 @@ def test_second_site_run_changes_nothing(serve_url: str) -> None:
     recap = run.recap()["localhost"]
     assert recap["failed"] == 0
     assert recap["changed"] == 0, run.changed_tasks()
+
+
+def test_bad_app_arguments_fail_before_anything_changes(serve_url: str) -> None:
+    containers = {name: docker("inspect", "-f", "{{.Id}}", name) for name in cluster_containers()}
+    run = playbook("site.yml", "-e", '{"seedcore_serve_app_args": {"num_cpus": -1}}')
+    assert run.returncode != 0
+    assert "seedcore_serve_app_args: build_app args.num_cpus must be a number" in run.output
+    assert run.recap()["localhost"]["changed"] == 0
+    assert {name: docker("inspect", "-f", "{{.Id}}", name) for name in cluster_containers()} == (
+        containers
+    )
+    assert requests.get(f"{serve_url}/health", timeout=5).status_code == 200
