@@ -208,23 +208,32 @@ def decide(seen: Observation, memory: Memory, now: float) -> Action:
         return Action.JOIN  # the head restarted: a new cluster that has never seen us
     if seen.app_status is None or not seen.config_matches:
         return Action.DEPLOY
-    if seen.app_status == "DEPLOY_FAILED":
-        if memory.deploy_failed_since is None:
-            memory.deploy_failed_since = now
-        if now - memory.deploy_failed_since >= REDEPLOY_FAILED_AFTER_S:
-            memory.deploy_failed_since = None
-            return Action.DEPLOY
+    failed = seen.app_status == "DEPLOY_FAILED"
+    if _lasted(memory, "deploy_failed_since", failed, now, REDEPLOY_FAILED_AFTER_S):
+        return Action.DEPLOY
+    if failed:
         return Action.WATCH
-    memory.deploy_failed_since = None
-    if seen.app_status == "RUNNING" and seen.proxy_healthy is False:
-        if memory.proxy_down_since is None:
-            memory.proxy_down_since = now
-        if now - memory.proxy_down_since >= PROXY_DOWN_REJOIN_AFTER_S:
-            memory.proxy_down_since = None
-            return Action.JOIN
-        return Action.WATCH
-    memory.proxy_down_since = None
+    proxy_down = seen.app_status == "RUNNING" and seen.proxy_healthy is False
+    if _lasted(memory, "proxy_down_since", proxy_down, now, PROXY_DOWN_REJOIN_AFTER_S):
+        return Action.JOIN
     return Action.WATCH
+
+
+def _lasted(memory: Memory, since: str, condition: bool, now: float, limit: float) -> bool:
+    """Whether the condition has held for `limit` seconds, timed in memory.<since>.
+    The clock starts when it first holds, stops when it does not, and restarts after
+    reporting True so the action is not repeated on every look."""
+    if not condition:
+        setattr(memory, since, None)
+        return False
+    started = getattr(memory, since)
+    if started is None:
+        setattr(memory, since, now)
+        return False
+    if now - started >= limit:
+        setattr(memory, since, None)
+        return True
+    return False
 
 
 class HttpError(RuntimeError):

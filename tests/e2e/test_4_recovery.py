@@ -23,6 +23,19 @@ def session_name() -> str:
     return requests.get(f"{DASHBOARD_URL}/api/version", timeout=5).json()["session_name"]
 
 
+def wait_for_alive_workers(count: int, timeout: float) -> None:
+    """Wait through the collection's info module until exactly `count` workers are ALIVE."""
+    info = module(
+        "seedcore.ray.ray_cluster_info",
+        url=DASHBOARD_URL,
+        resource="seedcore_worker",
+        wait_for_alive=count,
+        timeout=timeout,
+    )
+    assert info.get("failed") is not True, info
+    assert info["alive_count"] == count
+
+
 def wait_for_restart(name: str, restarts_before: int, timeout: float) -> None:
     """Wait until Docker's restart policy has restarted the container once more."""
     deadline = time.monotonic() + timeout
@@ -52,14 +65,7 @@ def test_a_worker_started_before_the_head_waits_and_then_joins(serve_url: str) -
         time.sleep(1)
     assert docker("inspect", "-f", "{{.State.Running}}", worker) == "true"
     docker("start", head)
-    info = module(
-        "seedcore.ray.ray_cluster_info",
-        url=DASHBOARD_URL,
-        resource="seedcore_worker",
-        wait_for_alive=1,
-        timeout=240,
-    )
-    assert info.get("failed") is not True, info
+    wait_for_alive_workers(1, timeout=240)
     wait_for_health(timeout=300)
     assert_app_answers(serve_url)
 
@@ -70,14 +76,7 @@ def test_everything_restarted_at_once_comes_back(serve_url: str) -> None:
     docker("restart", "--time", "5", *names)
     wait_for_health(timeout=300)
     assert_app_answers(serve_url)
-    info = module(
-        "seedcore.ray.ray_cluster_info",
-        url=DASHBOARD_URL,
-        resource="seedcore_worker",
-        wait_for_alive=1,
-        timeout=240,
-    )
-    assert info.get("failed") is not True, info
+    wait_for_alive_workers(1, timeout=240)
 
 
 def test_serve_container_comes_back_after_its_main_process_dies(serve_url: str) -> None:
@@ -96,15 +95,7 @@ def test_a_killed_worker_container_comes_back(serve_url: str) -> None:
     restarts = int(docker("inspect", "-f", "{{.RestartCount}}", name))
     docker("exec", name, "pkill", "-KILL", "-f", "raylet", check=False)
     wait_for_restart(name, restarts, timeout=120)
-    info = module(
-        "seedcore.ray.ray_cluster_info",
-        url=DASHBOARD_URL,
-        resource="seedcore_worker",
-        wait_for_alive=1,
-        timeout=180,
-    )
-    assert info.get("failed") is not True, info
-    assert info["alive_count"] == 1
+    wait_for_alive_workers(1, timeout=180)
 
 
 def test_docker_kill_of_the_serve_container_is_undone_by_site_yml(serve_url: str) -> None:
