@@ -307,8 +307,13 @@ def build_app(args: dict) -> Application:
     ``ray_actor_options.num_cpus``), ``num_replicas`` (int >= 1, default 1, each model
     deployment), ``max_batch_size`` (int >= 1, default 16), ``batch_wait_timeout_s``
     (float >= 0, default 0.01), ``app_name`` (default ``seedcore-ml``, the application
-    ``/health`` reports on), ``ingress_resource`` (default ``""``: a custom resource that
-    pins the ingress replica to the nodes offering it, and so a Serve proxy with it).
+    ``/health`` reports on), ``ingress_resource`` (default ``""``: a custom resource each
+    ingress replica takes one whole unit of, so nodes offering one unit each get one
+    ingress replica each, and so a Serve proxy each), ``ingress_replicas`` (int >= 1,
+    default 1: how many such nodes there are),
+    ``model_resource`` (default ``""``: a custom resource the model replicas require, such
+    as ``seedcore_worker``; Serve spreads them over those nodes, and every node with a
+    replica gets a Serve proxy, so each worker host answers on the proxy port).
     Unknown keys or bad values raise ``ValueError``.
     """
     options = validation.parse_app_args(args)
@@ -317,18 +322,24 @@ def build_app(args: dict) -> Application:
     # Room for one full batch being computed while the next one fills.
     model_ongoing = max(5, 2 * options["max_batch_size"])
 
+    model_options = dict(actor_options)
+    if options["model_resource"]:
+        model_options["resources"] = {options["model_resource"]: 0.01}
+
     def model(deployment: Any) -> Application:
         return deployment.options(
             num_replicas=options["num_replicas"],
             max_ongoing_requests=model_ongoing,
-            ray_actor_options=actor_options,
+            ray_actor_options=model_options,
         ).bind(*batch_args)
 
     ingress_options = dict(actor_options)
     if options["ingress_resource"]:
-        ingress_options["resources"] = {options["ingress_resource"]: 0.01}
+        # A whole unit: never two ingress replicas on one node, and a node that comes
+        # back (a restarted host) gets its replica, and its proxy, back.
+        ingress_options["resources"] = {options["ingress_resource"]: 1}
     return SeedCoreIngress.options(
-        num_replicas=1,
+        num_replicas=options["ingress_replicas"],
         max_ongoing_requests=INGRESS_MAX_ONGOING_REQUESTS,
         ray_actor_options=ingress_options,
     ).bind(

@@ -339,10 +339,13 @@ APP_ARG_DEFAULTS: dict[str, Any] = {
     # offer it. Serve runs a proxy only on nodes with a replica (and the head), so the
     # serve container's :8000 answers only if a replica lives there. "" for no pinning.
     "ingress_resource": "",
+    "ingress_replicas": 1,
+    "model_resource": "",
 }
 _APP_ARG_CHECKS: dict[str, Any] = {
     "num_cpus": NumberField(0.0, 1024.0),
     "num_replicas": IntegerField(1, 1000),
+    "ingress_replicas": IntegerField(1, 1000),
     "max_batch_size": IntegerField(1, MAX_ITEMS),
     "batch_wait_timeout_s": NumberField(0.0, 10.0, "seconds"),
 }
@@ -373,7 +376,7 @@ def parse_app_args(args: Any) -> dict[str, Any]:
                 raise ValueError(f"{field} must be a non-empty string, got {describe_value(value)}")
             options[key] = value
             continue
-        if key == "ingress_resource":
+        if key in ("ingress_resource", "model_resource"):
             if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_.-]*", value):
                 raise ValueError(
                     f"{field} must be a resource name of letters, digits, '_', '.' or '-' "

@@ -350,6 +350,8 @@ def test_app_args_defaults() -> None:
         "batch_wait_timeout_s": 0.01,
         "app_name": "seedcore-ml",
         "ingress_resource": "",
+        "ingress_replicas": 1,
+        "model_resource": "",
     }
     assert validation.parse_app_args(None) == validation.parse_app_args({})
 
@@ -363,6 +365,8 @@ def test_app_args_overrides() -> None:
             "batch_wait_timeout_s": 0,
             "app_name": "other",
             "ingress_resource": "seedcore_serve",
+            "ingress_replicas": 2,
+            "model_resource": "seedcore_worker",
         }
     )
     assert options == {
@@ -372,14 +376,17 @@ def test_app_args_overrides() -> None:
         "batch_wait_timeout_s": 0.0,
         "app_name": "other",
         "ingress_resource": "seedcore_serve",
+        "ingress_replicas": 2,
+        "model_resource": "seedcore_worker",
     }
     assert isinstance(options["max_batch_size"], int)
 
 
+@pytest.mark.parametrize("key", ["ingress_resource", "model_resource"])
 @pytest.mark.parametrize("value", [1, None, "has space", 'q"uote', "{}"])
-def test_app_args_ingress_resource_must_be_a_resource_name(value: object) -> None:
-    with pytest.raises(ValueError, match="ingress_resource must be a resource name"):
-        validation.parse_app_args({"ingress_resource": value})
+def test_app_args_resources_must_be_resource_names(key: str, value: object) -> None:
+    with pytest.raises(ValueError, match=f"{key} must be a resource name"):
+        validation.parse_app_args({key: value})
 
 
 @pytest.mark.parametrize(
@@ -392,6 +399,7 @@ def test_app_args_ingress_resource_must_be_a_resource_name(value: object) -> Non
         ({"num_cpus": True}, "num_cpus"),
         ({"num_replicas": 0}, "num_replicas must be an integer"),
         ({"num_replicas": 1.5}, "num_replicas must be an integer"),
+        ({"ingress_replicas": 0}, "ingress_replicas must be an integer"),
         ({"max_batch_size": 0}, "max_batch_size must be an integer"),
         ({"max_batch_size": None}, "max_batch_size must be an integer"),
         ({"batch_wait_timeout_s": -0.01}, "batch_wait_timeout_s must be a number"),
