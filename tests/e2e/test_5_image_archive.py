@@ -77,5 +77,8 @@ def test_an_unknown_image_source_is_refused(deployed_cluster: PlaybookRun) -> No
     run = playbook("playbooks/image.yml", "-e", "seedcore_image_source=registry")
     assert run.returncode != 0
     # The role's argument spec refuses it before any task runs.
-    assert "seedcore_image_source must be one of: build, pull, archive, got: registry" in run.output
+    assert (
+        "seedcore_image_source must be one of: build, pull, archive, controller, got: registry"
+        in run.output
+    )
     assert run.recap()["localhost"]["changed"] == 0
