@@ -37,6 +37,18 @@ def test_bad_worker_counts_fail_before_anything_changes(
     assert cluster_containers() == before
 
 
+def test_more_workers_than_memory_fails_before_anything_changes(serve_url: str) -> None:
+    """The prechecks refuse 100 workers on this machine (24 GB, 1 GB each by default)."""
+    before = cluster_containers()
+    run = playbook("scale.yml", "-e", "workers=100")
+    assert run.returncode != 0
+    assert "localhost has" in run.output
+    assert "will run 102 Ray container(s)" in run.output
+    assert "Run fewer workers on it" in run.output
+    assert run.recap()["localhost"]["changed"] == 0
+    assert cluster_containers() == before
+
+
 def test_scale_up_to_three_then_down_to_one(serve_url: str) -> None:
     assert alive_workers() == 1
 
