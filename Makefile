@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: setup deploy test lint sanity unit e2e bench teardown clean
+.PHONY: setup deploy test lint sanity unit e2e molecule bench teardown clean
 
 setup: $(VENV)/.installed
 
@@ -24,7 +24,7 @@ deploy: setup
 teardown: setup
 	$(BIN)/ansible-playbook teardown.yml
 
-test: lint sanity unit e2e
+test: lint sanity unit e2e molecule
 
 lint: setup
 	$(BIN)/ruff check .
@@ -41,6 +41,10 @@ unit: setup
 
 e2e: setup
 	$(BIN)/pytest -m e2e -v
+
+# Every role's scenario and the cluster scenario, on test hosts with their own engines.
+molecule: setup
+	$(BIN)/python tests/molecule/run_all.py
 
 bench: setup
 	$(BIN)/python bench/startup.py
