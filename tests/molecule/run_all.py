@@ -33,42 +33,70 @@ SCENARIOS = {
 }
 TIMEOUT_S = 40 * 60
 LOG_DIR = ROOT / ".molecule-logs"
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
+ANSI = re.compile(r"\x1b?\[[0-9;]*m")  # nested results keep the codes without ESC
+# Molecule frames each playbook's output in a box: "  │ " before every line.
+BOX = re.compile(r"^\s*│ ?")
 # Lines that start a failure's account: Ansible's failed task results, and molecule's
-# own errors (an idempotence failure lists the tasks that changed).
-FAILURE_START = re.compile(r"^(fatal: |failed: |ERROR|CRITICAL|Idempotence test failed)")
+# own verdicts (an idempotence failure lists the tasks that changed).
+TASK_FAILED = re.compile(r"^(fatal|failed): ")
+MOLECULE_FAILED = re.compile(r"^(CRITICAL|ERROR) |^Idempotence test failed")
+# Molecule says this when a project has no `default` scenario (tests/cluster); harmless.
+MOLECULE_NOISE = re.compile(r"glob failed")
 # An account's continuation lines are indented (YAML result format) or list items.
 CONTINUATION = re.compile(r"^(\s+\S|\* )")
-MAX_CAUSE_LINES = 12
+MSG = re.compile(r"^\s+msg: ")
+MAX_CAUSE_LINES = 14
 MAX_LINE_CHARS = 300
 
 
-def failure_causes(lines: list[str]) -> list[str]:
-    """The failed tasks of a scenario's output, each under its task's name, trimmed."""
+def _clean(raw: str) -> str:
+    return BOX.sub("", ANSI.sub("", raw.rstrip("\n")))
+
+
+def _accounts(lines: list[str], start: re.Pattern[str]) -> list[list[str]]:
+    """Each failure's account: its task's name, its first line and its indented lines."""
     accounts: list[list[str]] = []
     task = ""
     in_failure = False
-    for raw in lines:
-        line = ANSI.sub("", raw.rstrip("\n"))
+    for line in map(_clean, lines):
         if line.startswith("TASK ["):
             task = line.rstrip("* ")
         if line.strip() == "...ignoring" and accounts:
             accounts.pop()  # ignore_errors: not a cause
             in_failure = False
-        elif FAILURE_START.match(line):
+        elif start.match(line) and not MOLECULE_NOISE.search(line):
             in_failure = True
-            accounts.append(([task] if task else []) + [line[:MAX_LINE_CHARS]])
+            accounts.append(([task] if task and start is TASK_FAILED else []) + [line])
         elif in_failure and CONTINUATION.match(line):
-            accounts[-1].append(line[:MAX_LINE_CHARS])
+            accounts[-1].append(line)
         else:
             in_failure = False
-    # The first failure is the cause; what follows it is mostly the clean-up's noise.
-    return [line for account in accounts for line in account][:MAX_CAUSE_LINES]
+    return accounts
+
+
+def _essentials(account: list[str]) -> list[str]:
+    """An account's head and, when it has one, its message rather than its other keys."""
+    head = [line for line in account[:2] if not CONTINUATION.match(line)]
+    body = account[len(head) :]
+    at_msg = next((i for i, line in enumerate(body) if MSG.match(line)), 0)
+    return head + body[at_msg:]
+
+
+def failure_causes(lines: list[str]) -> list[str]:
+    """Why a scenario failed, trimmed to the last lines a CI log shows.
+
+    Ansible's failed tasks when there are any (the first is the cause; later ones are
+    mostly the clean-up's noise), else molecule's own verdicts.
+    """
+    accounts = _accounts(lines, TASK_FAILED) or _accounts(lines, MOLECULE_FAILED)
+    causes = [line for account in accounts for line in _essentials(account)]
+    return [line[:MAX_LINE_CHARS] for line in causes[:MAX_CAUSE_LINES]]
 
 
 def run(name: str, project: pathlib.Path, scenario: str) -> tuple[bool, float, list[str]]:
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     env.pop("ANSIBLE_CONFIG", None)  # molecule writes its own
+    env.setdefault("COLUMNS", "200")  # molecule's frames wrap at 80 columns in a pipe
     LOG_DIR.mkdir(exist_ok=True)
     log_path = LOG_DIR / f"{name}.log"
     started = time.monotonic()
