@@ -62,8 +62,10 @@ def ansible_env() -> dict[str, str]:
     return env
 
 
-def playbook(name: str, *extra: str, timeout: float = 1200) -> PlaybookRun:
-    command = [str(BIN / "ansible-playbook"), "-i", str(INVENTORY), str(ROOT / name), *extra]
+def playbook(
+    name: str, *extra: str, timeout: float = 1200, inventory: pathlib.Path = INVENTORY
+) -> PlaybookRun:
+    command = [str(BIN / "ansible-playbook"), "-i", str(inventory), str(ROOT / name), *extra]
     completed = subprocess.run(
         command, cwd=ROOT, env=ansible_env(), capture_output=True, text=True, timeout=timeout
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 
 from cluster import CLUSTER, DASHBOARD_URL, cluster_containers, module, playbook
@@ -46,6 +48,42 @@ def test_more_workers_than_memory_fails_before_anything_changes(serve_url: str) 
     assert "will run 102 Ray container(s)" in run.output
     assert "Run fewer workers on it" in run.output
     assert run.recap()["localhost"]["changed"] == 0
+    assert cluster_containers() == before
+
+
+# Three inventory hosts that are all this machine: enough for the prechecks, which stop
+# site.yml before anything else runs.
+HOST_MODE_INVENTORY = """\
+all:
+  children:
+    ray_head: {hosts: {head-host: }}
+    ray_workers: {hosts: {serve-host: , worker-host: {seedcore_worker_count: 0}}}
+    ray_serve: {hosts: {serve-host: }}
+  vars:
+    ansible_connection: local
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+    seedcore_cluster_name: seedcore-e2e-refused
+    seedcore_network_mode: host
+"""
+
+
+def test_host_mode_refuses_a_worker_host_left_with_no_worker(
+    serve_url: str, tmp_path: pathlib.Path
+) -> None:
+    """Such a host would have no Serve proxy; site.yml stops before any change."""
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(HOST_MODE_INVENTORY)
+    before = cluster_containers()
+    run = playbook("site.yml", inventory=inventory)
+    assert run.returncode != 0
+    message = " ".join(run.output.split())  # Ansible wraps long messages
+    assert "worker-host would run no worker container (seedcore_worker_count is 0)" in message
+    assert "Set seedcore_worker_count to 1 or more" in message
+    assert {host: counts["changed"] for host, counts in run.recap().items()} == {
+        "head-host": 0,
+        "serve-host": 0,
+        "worker-host": 0,
+    }
     assert cluster_containers() == before
 
 
