@@ -312,8 +312,7 @@ def build_app(args: dict) -> Application:
     ingress replica each, and so a Serve proxy each), ``ingress_replicas`` (int >= 1,
     default 1: how many such nodes there are),
     ``model_resource`` (default ``""``: a custom resource the model replicas require, such
-    as ``seedcore_worker``; Serve spreads them over those nodes, and every node with a
-    replica gets a Serve proxy, so each worker host answers on the proxy port).
+    as ``seedcore_worker``, to keep them on the nodes offering it; Serve spreads them).
     Unknown keys or bad values raise ``ValueError``.
     """
     options = validation.parse_app_args(args)
