@@ -8,14 +8,14 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: setup deploy test lint sanity unit e2e molecule bench teardown clean
+.PHONY: setup deploy test lint sanity unit e2e molecule bench teardown collection clean
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements/dev.lock
+	$(BIN)/pip install --quiet pip==26.3
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
 	touch $@
 
 deploy: setup
@@ -32,6 +32,8 @@ lint: setup
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint
 	$(BIN)/python tools/check_argument_specs.py
+	cd collections/ansible_collections/seedcore/ray && $(CURDIR)/$(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+	cd collections/ansible_collections/seedcore/ray && $(CURDIR)/$(BIN)/antsibull-changelog lint
 
 sanity: setup
 	tools/ansible_test_sanity.sh
@@ -45,6 +47,11 @@ e2e: setup
 # Every role's scenario and the cluster scenario, on test hosts with their own engines.
 molecule: setup
 	$(BIN)/python tests/molecule/run_all.py
+
+# The release artifact: build/seedcore-ray-<version>.tar.gz, with the roles, playbooks,
+# modules, filters and the serve app (ansible-galaxy collection install it).
+collection: setup
+	$(BIN)/ansible-galaxy collection build collections/ansible_collections/seedcore/ray --output-path build --force
 
 bench: setup
 	$(BIN)/python bench/startup.py

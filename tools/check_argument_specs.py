@@ -1,7 +1,9 @@
 """Check that every role's meta/argument_specs.yml describes exactly its defaults.
 
 The same idea as prometheus-community/ansible's lint_arguments_spec.sh: a variable in
-defaults/main.yml with no spec (or a spec with no default) is a documentation bug.
+defaults/main.yml with no spec (or a spec with no default) is a documentation bug, and
+so is a spec whose default differs from the value defaults/main.yml sets (compared as
+YAML values, Jinja text with its whitespace folded).
 """
 
 from __future__ import annotations
@@ -30,7 +32,34 @@ def problems_for(role: pathlib.Path) -> list[str]:
     for name, spec in specs.items():
         if "type" not in spec or "description" not in spec:
             problems.append(f"{role.name}: {name} needs a type and a description")
+        differs = normal(spec.get("default")) != normal(defaults.get(name))
+        if name in defaults and "default" in spec and differs:
+            problems.append(
+                f"{role.name}: {name} defaults to {defaults[name]!r} in defaults/main.yml"
+                f" but to {spec['default']!r} in argument_specs"
+            )
+        # A Jinja default of a non-string type cannot be a spec default (antsibull-docs
+        # refuses it); its description says it instead, as the last line.
+        if name in defaults and "default" not in spec:
+            lines = spec.get("description")
+            last = (lines if isinstance(lines, list) else [lines])[-1]
+            if normal(last) != f"Default: {normal(str(defaults[name]))}":
+                problems.append(
+                    f"{role.name}: {name} needs a default, or a last description line"
+                    f" 'Default: {normal(str(defaults[name]))}'"
+                )
     return problems
+
+
+def normal(value: object) -> object:
+    """A value as written either way: Jinja text folded over lines compares equal."""
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, list):
+        return [normal(item) for item in value]
+    if isinstance(value, dict):
+        return {key: normal(item) for key, item in value.items()}
+    return value
 
 
 def main() -> int:
