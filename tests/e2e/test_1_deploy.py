@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 
 import requests
 
@@ -11,7 +13,7 @@ from cluster import CLUSTER, DASHBOARD_URL, PlaybookRun, cluster_containers, doc
 
 def test_site_starts_head_worker_and_serve(deployed_cluster: PlaybookRun, serve_url: str) -> None:
     assert cluster_containers() == sorted(
-        [f"{CLUSTER}-ray-head", f"{CLUSTER}-ray-worker-1", f"{CLUSTER}-serve"]
+        [f"{CLUSTER}-ray-head", f"{CLUSTER}-ray-worker-1", f"{CLUSTER}-serve", f"{CLUSTER}-lb"]
     )
     assert "Serve app RUNNING" in deployed_cluster.output
     health = requests.get(f"{serve_url}/health", timeout=5)
@@ -24,8 +26,9 @@ def test_containers_run_as_non_root_with_restart_policy(serve_url: str) -> None:
         assert docker("exec", name, "id", "-u") != "0", name
         policy = docker("inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", name)
         assert policy == "unless-stopped", name
-        shm = int(docker("inspect", "-f", "{{.HostConfig.ShmSize}}", name))
-        assert shm >= 256 * 1024 * 1024, name
+        if name != f"{CLUSTER}-lb":  # Ray nodes keep their object store in /dev/shm
+            shm = int(docker("inspect", "-f", "{{.HostConfig.ShmSize}}", name))
+            assert shm >= 256 * 1024 * 1024, name
 
 
 def test_only_the_app_and_a_loopback_dashboard_are_published(serve_url: str) -> None:
@@ -38,9 +41,47 @@ def test_only_the_app_and_a_loopback_dashboard_are_published(serve_url: str) -> 
         }
     assert published[f"{CLUSTER}-ray-head"] == {"8265/tcp": ["127.0.0.1"]}
     assert published[f"{CLUSTER}-ray-worker-1"] == {}
-    assert published[f"{CLUSTER}-serve"] == {"8000/tcp": ["127.0.0.1"]}
+    # The app is published by the load balancer alone, in front of every Serve proxy.
+    assert published[f"{CLUSTER}-serve"] == {}
+    assert published[f"{CLUSTER}-lb"] == {"8000/tcp": ["127.0.0.1"]}
     # The dashboard answers on loopback, where the status modules read it.
     assert requests.get(f"{DASHBOARD_URL}/api/gcs_healthz", timeout=5).status_code == 200
+
+
+def test_replicas_spread_over_two_nodes_behind_two_proxies(serve_url: str) -> None:
+    # No single container whose loss fails a request: every deployment has replicas on
+    # both non-head nodes, and the balancer sees both proxies up.
+    apps = requests.get(f"{DASHBOARD_URL}/api/serve/applications/", timeout=10).json()
+    deployments = apps["applications"]["seedcore-ml"]["deployments"]
+    for name, deployment in deployments.items():
+        nodes = {replica["node_id"] for replica in deployment["replicas"]}
+        assert len(nodes) == 2, (name, deployment["replicas"])
+    head_ip = docker(
+        "inspect",
+        "-f",
+        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+        f"{CLUSTER}-ray-head",
+    )
+    replica_ips = {replica["node_ip"] for d in deployments.values() for replica in d["replicas"]}
+    assert head_ip not in replica_ips
+    # The balancer checks each proxy every second; one that was still starting when it was
+    # first checked is UP a few checks later.
+    deadline = time.monotonic() + 90
+    while len(proxies_up(log := docker("logs", f"{CLUSTER}-lb"))) < 2:
+        assert time.monotonic() < deadline, log[-2000:]
+        time.sleep(2)
+
+
+def proxies_up(log: str) -> set[str]:
+    """The proxies HAProxy's log leaves UP: a resolved server starts UP, then each
+    'is UP' or 'is DOWN' line changes its state."""
+    state: dict[str, bool] = {}
+    for line in log.splitlines():
+        if match := re.search(r"proxies/(proxy\d+) .*\(resolves again\)", line):
+            state[match[1]] = True
+        elif match := re.search(r"proxies/(proxy\d+) is (?:going )?(UP|DOWN)", line):
+            state[match[1]] = match[2] == "UP"
+    return {server for server, up in state.items() if up}
 
 
 def test_head_is_healthy_by_docker_health_check(serve_url: str) -> None:
@@ -54,6 +95,28 @@ def test_second_site_run_changes_nothing(serve_url: str) -> None:
     recap = run.recap()["localhost"]
     assert recap["failed"] == 0
     assert recap["changed"] == 0, run.changed_tasks()
+
+
+def test_check_mode_runs_through_and_reports_no_change(serve_url: str) -> None:
+    run = playbook("site.yml", "--check")
+    assert run.returncode == 0, run.output[-4000:]
+    assert run.recap()["localhost"]["changed"] == 0, run.changed_tasks()
+
+
+def test_a_role_tag_runs_that_role_and_what_it_needs(serve_url: str) -> None:
+    run = playbook("site.yml", "--tags", "seedcore_head")
+    assert run.returncode == 0, run.output[-4000:]
+    tasks = [line for line in run.output.splitlines() if line.startswith("TASK [")]
+    # Every role's argument validation always runs; besides it, the head's tasks and
+    # those of the images it is made from.
+    ran = {
+        line[6:].split(" : ")[0]
+        for line in tasks
+        if " : " in line and "Validating arguments" not in line
+    }
+    assert ran == {"seedcore.ray.seedcore_head", "seedcore.ray.seedcore_image"}, ran
+    assert any("Start the Ray head" in line for line in tasks)
+    assert run.recap()["localhost"]["changed"] == 0, run.changed_tasks()
 
 
 def test_bad_app_arguments_fail_before_anything_changes(serve_url: str) -> None:

@@ -1,9 +1,18 @@
-"""Bad days: a restarted head and a crashed serve container, with no manual step."""
+"""Bad days: crashes and restarts under a steady load, and other losses, with no manual step.
+
+The drills run playbooks/drill.yml (the same a user runs on their own cluster) for 40 s
+at 20 requests/s; each test asserts the requests that failed (the goal is none) and
+that the cluster came back to its shape (the drill fails otherwise). Their seconds go
+to bench/drills.py, not into assertions.
+"""
 
 from __future__ import annotations
 
+import json
+import pathlib
 import time
 
+import pytest
 import requests
 
 from cluster import CLUSTER, DASHBOARD_URL, docker, module, playbook, wait_for_health
@@ -44,14 +53,42 @@ def wait_for_restart(name: str, restarts_before: int, timeout: float) -> None:
         time.sleep(1)
 
 
-def test_app_answers_again_after_head_restart(serve_url: str) -> None:
-    before = session_name()
-    docker("restart", f"{CLUSTER}-ray-head")
-    wait_for_health(timeout=300)
-    assert session_name() != before  # a new cluster, and the app was redeployed on it
-    assert_app_answers(serve_url)
-    logs = docker("logs", f"{CLUSTER}-serve")
-    assert "[serve] the head is a new cluster" in logs or "[serve] lost the head" in logs
+def run_drill(fault: str, results: pathlib.Path) -> dict:
+    run = playbook(
+        "playbooks/drill.yml",
+        "-e",
+        f"fault={fault}",
+        "-e",
+        "drill_duration=40",
+        "-e",
+        f"drill_results_dir={results}",
+        timeout=900,
+    )
+    assert run.returncode == 0, run.output[-5000:]
+    return json.loads((results / f"{fault}.json").read_text())
+
+
+@pytest.mark.parametrize(
+    "fault", ["head_crash", "head_restart", "serve_crash", "worker_crash", "scale_down"]
+)
+def test_a_fault_under_steady_load_fails_no_request(
+    serve_url: str, fault: str, tmp_path: pathlib.Path
+) -> None:
+    session = session_name()
+    figures = run_drill(fault, tmp_path)
+    assert figures["requests_sent"] >= 700
+    assert figures["requests_failed"] == 0, figures
+    assert figures["shape_back_after_s"] is not None
+    # GCS fault tolerance (the default): a restarted head is the same cluster, and the
+    # serve node neither rejoined nor redeployed.
+    assert session_name() == session
+    serve_log = docker("logs", "--since", "3m", f"{CLUSTER}-serve")
+    assert "rejoining" not in serve_log
+    assert "deployed 'seedcore-ml'" not in serve_log
+    if fault == "scale_down":
+        back = playbook("site.yml")  # back to the inventory's one worker
+        assert back.returncode == 0, back.output[-4000:]
+        wait_for_alive_workers(1, timeout=240)
 
 
 def test_a_worker_started_before_the_head_waits_and_then_joins(serve_url: str) -> None:
@@ -71,31 +108,16 @@ def test_a_worker_started_before_the_head_waits_and_then_joins(serve_url: str) -
 
 
 def test_everything_restarted_at_once_comes_back(serve_url: str) -> None:
-    # What a Docker daemon restart does: every container starts again, in any order.
+    # What a Docker daemon restart does: every container stops, then all start again, in
+    # any order (here the head last, so the others must wait for it). Not `docker restart`
+    # one after another: that makes nodes join a head seconds before it restarts, a
+    # different fault (see docs/fault-tolerance.md, "A node that joined just before").
     names = [f"{CLUSTER}-serve", f"{CLUSTER}-ray-worker-1", f"{CLUSTER}-ray-head"]
-    docker("restart", "--time", "5", *names)
+    docker("stop", "--timeout", "5", *names)
+    docker("start", *names)
     wait_for_health(timeout=300)
     assert_app_answers(serve_url)
     wait_for_alive_workers(1, timeout=240)
-
-
-def test_serve_container_comes_back_after_its_main_process_dies(serve_url: str) -> None:
-    name = f"{CLUSTER}-serve"
-    restarts = int(docker("inspect", "-f", "{{.RestartCount}}", name))
-    # A crash of the main process (what the restart policy is for), not `docker stop`.
-    # The exec may die with the container it kills: its exit code says nothing.
-    docker("exec", name, "pkill", "-KILL", "-f", "seedcore_serve.supervisor", check=False)
-    wait_for_restart(name, restarts, timeout=60)
-    wait_for_health(timeout=300)
-    assert_app_answers(serve_url)
-
-
-def test_a_killed_worker_container_comes_back(serve_url: str) -> None:
-    name = f"{CLUSTER}-ray-worker-1"
-    restarts = int(docker("inspect", "-f", "{{.RestartCount}}", name))
-    docker("exec", name, "pkill", "-KILL", "-f", "raylet", check=False)
-    wait_for_restart(name, restarts, timeout=120)
-    wait_for_alive_workers(1, timeout=180)
 
 
 def test_docker_kill_of_the_serve_container_is_undone_by_site_yml(serve_url: str) -> None:

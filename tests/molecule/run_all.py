@@ -2,9 +2,9 @@
 
     .venv/bin/python tests/molecule/run_all.py [--only NAME ...]
 
-Scenarios: each role's `default` (run from roles/<role>) and the cluster scenario (run
-from tests/cluster). Each `molecule test` creates its test hosts, converges,
-checks idempotence, verifies and destroys the hosts, also when it fails.
+Scenarios: each role's `default` (run from roles/<role>) and the cluster scenario
+(molecule/default, run from the repository root). Each `molecule test` creates its test
+hosts, converges, checks idempotence, verifies and destroys the hosts, also when it fails.
 
 Each scenario's whole output goes to the terminal and to .molecule-logs/<name>.log. A
 failed scenario's cause (its failed tasks and their messages) is repeated under the
@@ -29,7 +29,8 @@ SCENARIOS = {
     "seedcore_head": (ROOT / "roles" / "seedcore_head", "default"),
     "seedcore_worker": (ROOT / "roles" / "seedcore_worker", "default"),
     "seedcore_serve": (ROOT / "roles" / "seedcore_serve", "default"),
-    "cluster": (ROOT / "tests" / "cluster", "cluster"),
+    "seedcore_precheck": (ROOT / "roles" / "seedcore_precheck", "default"),
+    "cluster": (ROOT, "default"),
 }
 TIMEOUT_S = 40 * 60
 LOG_DIR = ROOT / ".molecule-logs"
@@ -40,7 +41,7 @@ BOX = re.compile(r"^\s*│ ?")
 # own verdicts (an idempotence failure lists the tasks that changed).
 TASK_FAILED = re.compile(r"^(fatal|failed): ")
 MOLECULE_FAILED = re.compile(r"^(CRITICAL|ERROR) |^Idempotence test failed")
-# Molecule says this when a project has no `default` scenario (tests/cluster); harmless.
+# Molecule says this when a project has no `default` scenario; harmless.
 MOLECULE_NOISE = re.compile(r"glob failed")
 # An account's continuation lines are indented (YAML result format) or list items.
 CONTINUATION = re.compile(r"^(\s+\S|\* )")

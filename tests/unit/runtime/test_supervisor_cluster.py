@@ -77,11 +77,41 @@ def test_observe_reads_session_node_and_app(dashboard: str) -> None:
     seen = cluster.observe(Memory())
     assert (seen.session_name, seen.node_healthy, seen.app_status) == ("s1", True, "DEPLOYING")
     assert seen.config_matches
+    # A stuck-looking app makes it look up this node, which the head does not list yet.
+    assert seen.hosts_replica is None
     assert [(method, path) for method, path, _ in FakeDashboard.received] == [
-        ("GET", "/api/version"),
         ("GET", "/api/local_raylet_healthz"),
+        ("GET", "/api/version"),
         ("GET", "/api/serve/applications/"),
+        ("GET", "/api/v0/nodes?limit=10000"),
     ]
+
+
+def nodes_answer(*nodes: tuple[str, str, str]) -> tuple[int, dict]:
+    listed = [{"node_id": i, "node_name": name, "state": state} for i, name, state in nodes]
+    return 200, {"data": {"result": {"result": listed}}}
+
+
+@pytest.mark.parametrize(("replica_node", "expected"), [("n-own", True), ("n-other", False)])
+def test_a_stuck_app_is_checked_for_replicas_on_this_node(
+    dashboard: str, replica_node: str, expected: bool
+) -> None:
+    cluster = cluster_for(dashboard)
+    cluster.node_name = "seedcore-serve-abc"
+    deployments = {"Model": {"status": "UPDATING", "replicas": [{"node_id": replica_node}]}}
+    FakeDashboard.routes = {
+        ("GET", "/api/version"): (200, {"session_name": "s1"}),
+        ("GET", "/api/local_raylet_healthz"): (200, "success"),
+        ("GET", "/api/serve/applications/"): apps_answer(
+            {"seedcore-ml": {"status": "DEPLOYING", "deployments": deployments}}
+        ),
+        ("GET", "/api/v0/nodes?limit=10000"): nodes_answer(
+            ("n-old", "seedcore-serve-abc", "DEAD"),
+            ("n-own", "seedcore-serve-abc", "ALIVE"),
+            ("n-other", "172.18.0.3", "ALIVE"),
+        ),
+    }
+    assert cluster.observe(Memory()).hosts_replica is expected
 
 
 def test_observe_asks_the_local_proxy_once_the_app_runs(dashboard: str) -> None:
@@ -102,8 +132,21 @@ def test_observe_asks_the_local_proxy_once_the_app_runs(dashboard: str) -> None:
 
 def test_observe_reports_an_unreachable_head_and_a_dead_node(dashboard: str) -> None:
     cluster = cluster_for(dashboard)
-    FakeDashboard.routes = {("GET", "/api/version"): (503, "gcs down")}
-    assert cluster.observe(Memory()).session_name is None
+    FakeDashboard.routes = {
+        ("GET", "/api/version"): (503, "gcs down"),
+        ("GET", "/api/local_raylet_healthz"): (200, "success"),
+    }
+    seen = cluster.observe(Memory())
+    assert (seen.session_name, seen.node_healthy) == (None, True)
+
+    # The controller restarting: the head answers, Serve's API does not.
+    FakeDashboard.routes = {
+        ("GET", "/api/version"): (200, {"session_name": "s1"}),
+        ("GET", "/api/local_raylet_healthz"): (200, "success"),
+        ("GET", "/api/serve/applications/"): (503, "controller restarting"),
+    }
+    seen = cluster.observe(Memory())
+    assert (seen.session_name, seen.apps_readable) == ("s1", False)
 
     FakeDashboard.routes = {
         ("GET", "/api/version"): (200, {"session_name": "s1"}),
@@ -112,6 +155,25 @@ def test_observe_reports_an_unreachable_head_and_a_dead_node(dashboard: str) -> 
     }
     seen = cluster.observe(Memory())
     assert (seen.session_name, seen.node_healthy, seen.app_status) == ("s1", False, None)
+
+
+def test_observe_quotes_serve_on_unwell_deployments(dashboard: str) -> None:
+    cluster = cluster_for(dashboard)
+    wanted = app_config(cluster.settings)
+    deployments = {
+        "SalienceScorer": {"status": "UPSCALING", "message": "1 replica STARTING"},
+        "SeedCoreIngress": {"status": "HEALTHY", "message": ""},
+    }
+    app = {"status": "DEPLOYING", "message": "", "deployed_app_config": wanted}
+    FakeDashboard.routes = {
+        ("GET", "/api/version"): (200, {"session_name": "s1"}),
+        ("GET", "/api/local_raylet_healthz"): (200, "success"),
+        ("GET", "/api/serve/applications/"): apps_answer(
+            {"seedcore-ml": app | {"deployments": deployments}}
+        ),
+    }
+    seen = cluster.observe(Memory())
+    assert seen.app_message == "SalienceScorer UPSCALING: 1 replica STARTING"
 
 
 def test_deploy_puts_our_app_and_keeps_other_rest_deployed_apps(dashboard: str) -> None:

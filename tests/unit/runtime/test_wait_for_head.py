@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -78,3 +79,46 @@ def test_command_is_required() -> None:
         wait_for_head.parse_args(["--address", "head:6379"])
     args = wait_for_head.parse_args(["--address", "head:6379", "--", "ray", "start"])
     assert args.command == ["ray", "start"]
+
+
+class SessionServer(BaseHTTPRequestHandler):
+    session = "s1"
+
+    def do_GET(self) -> None:
+        if SessionServer.session is None:
+            self.send_response(503)
+            self.end_headers()
+            return
+        body = json.dumps({"session_name": SessionServer.session}).encode()
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def session_url():
+    SessionServer.session = "s1"
+    server = HTTPServer(("127.0.0.1", 0), SessionServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/api/version"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_new_session_kills_the_child_and_exits_1(session_url: str) -> None:
+    def flip() -> None:
+        SessionServer.session = None  # the head away for a moment: nothing happens
+        threading.Event().wait(1.5)
+        SessionServer.session = "s2"
+
+    threading.Timer(0.5, flip).start()
+    code = wait_for_head.run_watching_session(["sleep", "30"], session_url, interval=0.2)
+    assert code == 1
+
+
+def test_the_child_exit_code_is_returned_while_the_session_holds(session_url: str) -> None:
+    command = ["sh", "-c", "sleep 0.5; exit 7"]
+    assert wait_for_head.run_watching_session(command, session_url, interval=0.2) == 7

@@ -352,6 +352,7 @@ def test_app_args_defaults() -> None:
         "ingress_resource": "",
         "ingress_replicas": 1,
         "model_resource": "",
+        "max_replicas_per_node": 0,
     }
     assert validation.parse_app_args(None) == validation.parse_app_args({})
 
@@ -367,6 +368,7 @@ def test_app_args_overrides() -> None:
             "ingress_resource": "seedcore_serve",
             "ingress_replicas": 2,
             "model_resource": "seedcore_worker",
+            "max_replicas_per_node": 2,
         }
     )
     assert options == {
@@ -378,6 +380,7 @@ def test_app_args_overrides() -> None:
         "ingress_resource": "seedcore_serve",
         "ingress_replicas": 2,
         "model_resource": "seedcore_worker",
+        "max_replicas_per_node": 2,
     }
     assert isinstance(options["max_batch_size"], int)
 
@@ -393,6 +396,7 @@ def test_app_args_resources_must_be_resource_names(key: str, value: object) -> N
     ("args", "message"),
     [
         ({"num_cpu": 1}, "unknown argument(s) num_cpu"),
+        ({"max_replicas_per_node": -1}, "max_replicas_per_node"),
         ({"num_cpus": 0}, "num_cpus must be a number in (0, 1024]"),
         ({"num_cpus": -0.5}, "num_cpus must be a number in (0, 1024]"),
         ({"num_cpus": "0.5"}, "num_cpus must be a number in (0, 1024]"),
