@@ -32,6 +32,7 @@ lint: setup
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint
 	$(BIN)/python tools/check_argument_specs.py
+	$(BIN)/python tools/variables_doc.py --check
 	cd collections/ansible_collections/seedcore/ray && $(CURDIR)/$(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 	cd collections/ansible_collections/seedcore/ray && $(CURDIR)/$(BIN)/antsibull-changelog lint
 
