@@ -75,6 +75,8 @@ def test_a_fault_under_steady_load_fails_no_request(
     serve_url: str, fault: str, tmp_path: pathlib.Path
 ) -> None:
     session = session_name()
+    # Read the serve log from the drill's start on, not the deployment's lines before it.
+    drill_started = str(int(time.time()))
     figures = run_drill(fault, tmp_path)
     assert figures["requests_sent"] >= 700
     assert figures["requests_failed"] == 0, figures
@@ -82,7 +84,7 @@ def test_a_fault_under_steady_load_fails_no_request(
     # GCS fault tolerance (the default): a restarted head is the same cluster, and the
     # serve node neither rejoined nor redeployed.
     assert session_name() == session
-    serve_log = docker("logs", "--since", "3m", f"{CLUSTER}-serve")
+    serve_log = docker("logs", "--since", drill_started, f"{CLUSTER}-serve")
     assert "rejoining" not in serve_log
     assert "deployed 'seedcore-ml'" not in serve_log
     if fault == "scale_down":
