@@ -72,6 +72,23 @@ def playbook(
     return PlaybookRun(completed)
 
 
+def run_drill(fault: str, results: pathlib.Path, inventory: pathlib.Path = INVENTORY) -> dict:
+    """Run playbooks/drill.yml for one fault (40 s of load); return its figures."""
+    run = playbook(
+        "playbooks/drill.yml",
+        "-e",
+        f"fault={fault}",
+        "-e",
+        "drill_duration=40",
+        "-e",
+        f"drill_results_dir={results}",
+        timeout=900,
+        inventory=inventory,
+    )
+    assert run.returncode == 0, run.output[-5000:]
+    return json.loads((results / f"{fault}.json").read_text())
+
+
 def module(name: str, **args: object) -> dict:
     """Run one of the collection's modules ad hoc against localhost; return its JSON."""
     command = [

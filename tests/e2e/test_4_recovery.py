@@ -8,14 +8,13 @@ to bench/drills.py, not into assertions.
 
 from __future__ import annotations
 
-import json
 import pathlib
 import time
 
 import pytest
 import requests
 
-from cluster import CLUSTER, DASHBOARD_URL, docker, module, playbook, wait_for_health
+from cluster import CLUSTER, DASHBOARD_URL, docker, module, playbook, run_drill, wait_for_health
 
 
 def assert_app_answers(serve_url: str) -> None:
@@ -51,21 +50,6 @@ def wait_for_restart(name: str, restarts_before: int, timeout: float) -> None:
     while int(docker("inspect", "-f", "{{.RestartCount}}", name)) == restarts_before:
         assert time.monotonic() < deadline, f"{name} was not restarted within {timeout}s"
         time.sleep(1)
-
-
-def run_drill(fault: str, results: pathlib.Path) -> dict:
-    run = playbook(
-        "playbooks/drill.yml",
-        "-e",
-        f"fault={fault}",
-        "-e",
-        "drill_duration=40",
-        "-e",
-        f"drill_results_dir={results}",
-        timeout=900,
-    )
-    assert run.returncode == 0, run.output[-5000:]
-    return json.loads((results / f"{fault}.json").read_text())
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import secrets
 
 import requests
 
-from cluster import docker, playbook
+from cluster import docker, playbook, run_drill
 
 CLUSTER = "seedcore-e2e-redis"
 DASHBOARD_PORT, SERVE_PORT = 18365, 18100
@@ -61,19 +61,7 @@ def test_redis_backed_head_restart_fails_no_request(tmp_path: pathlib.Path) -> N
         assert f"RAY_REDIS_ADDRESS={CLUSTER}-redis:6380" in head_env
 
         before = session_name()
-        drill = playbook(
-            "playbooks/drill.yml",
-            "-e",
-            "fault=head_restart",
-            "-e",
-            "drill_duration=40",
-            "-e",
-            f"drill_results_dir={tmp_path}",
-            inventory=inventory,
-            timeout=900,
-        )
-        assert drill.returncode == 0, drill.output[-5000:]
-        figures = json.loads((tmp_path / "head_restart.json").read_text())
+        figures = run_drill("head_restart", tmp_path, inventory=inventory)
         assert figures["requests_sent"] >= 700
         assert figures["requests_failed"] == 0, figures
         assert session_name() == before  # the same cluster, restored from Redis
