@@ -214,6 +214,22 @@ class ScalingPredictor(_Model):
 # ---------------------------------------------------------------------------
 
 
+def _local_first(handle: DeploymentHandle) -> DeploymentHandle:
+    """Route this handle's calls to a model replica on the ingress's own node first (any
+    other when none is free there), as Serve's proxies do for the ingress.
+
+    Why: a replica answering a caller on another node stalls as a whole when that node
+    dies mid-answer. It keeps trying to report its answer to the gone caller until Ray
+    declares the node dead, about 13 s later ("Failed to report streaming generator
+    return to the caller"). Measured: a serve container crash stalled the worker's model
+    replica for 14 s and failed 125 of 800 requests. When each ingress calls its own
+    node's models, the callers that die with a node are the ones whose replicas die too.
+    """
+    # Ray 2.60 has no public form of this option; options() with it is deprecated.
+    handle._init(_prefer_local_routing=True)
+    return handle
+
+
 @serve.deployment(name="SeedCoreIngress")
 @serve.ingress(fastapi_app)
 class SeedCoreIngress:
@@ -224,9 +240,9 @@ class SeedCoreIngress:
         scaling_handle: DeploymentHandle,
         app_name: str,
     ) -> None:
-        self._salience = salience_handle
-        self._anomaly = anomaly_handle
-        self._scaling = scaling_handle
+        self._salience = _local_first(salience_handle)
+        self._anomaly = _local_first(anomaly_handle)
+        self._scaling = _local_first(scaling_handle)
         self._app_name = app_name
         self._health: tuple[float, int, dict[str, Any]] | None = None
         self._health_lock = asyncio.Lock()
