@@ -23,7 +23,12 @@ ROLES = {
     "seedcore_worker",
 }
 MODULES = {"seedcore.ray.ray_cluster_info", "seedcore.ray.serve_status"}
-FILTERS = {"seedcore.ray.ray_node_ports", "seedcore.ray.ray_port_args", "seedcore.ray.spread_count"}
+FILTERS = {
+    "seedcore.ray.ray_node_slot",
+    "seedcore.ray.ray_node_ports",
+    "seedcore.ray.ray_port_args",
+    "seedcore.ray.spread_count",
+}
 INVENTORY = """\
 all:
   children:

@@ -7,8 +7,8 @@
 With host networking (what Ray needs across hosts) every Ray node on a host binds its
 ports on the same IP, so each node gets its own block: block ``slot`` spans
 ``base + slot * size`` to ``base + (slot + 1) * size - 1``. Pinned ports are also what
-a firewall between hosts can be written from. Slots: the head 0, the serve container 1,
-worker container ``i`` is ``i + 1``.
+a firewall between hosts can be written from. Slots (``ray_node_slot``, the one place
+that numbers them): the head 0, the serve container 1, worker container ``i`` is ``i + 1``.
 """
 
 from __future__ import annotations
@@ -47,6 +47,22 @@ def _whole(name: str, value: object, low: int) -> int:
     return int(str(value))
 
 
+# The slot of each kind of node; worker i (from 1) follows them, at i + 1.
+_SLOTS = {"head": 0, "serve": 1}
+
+
+def ray_node_slot(node: object) -> int:
+    """The port block of a node: ``head``, ``serve``, or a worker's number (from 1)."""
+    if isinstance(node, str) and node in _SLOTS:
+        return _SLOTS[node]
+    if isinstance(node, bool) or not str(node).strip().isdigit() or int(str(node)) < 1:
+        raise AnsibleFilterError(
+            f"ray_node_slot: node is {node!r}; allowed: {', '.join(_SLOTS)}, "
+            "or a worker's number, a whole number >= 1"
+        )
+    return int(str(node)) + len(_SLOTS) - 1
+
+
 def ray_node_ports(slot: object, base: object = 20000, size: object = 100) -> dict[str, int]:
     """The pinned ports of the Ray node in block ``slot``."""
     slot_n = _whole("slot", slot, 0)
@@ -77,4 +93,8 @@ def ray_port_args(ports: dict[str, int]) -> list[str]:
 
 class FilterModule:
     def filters(self) -> dict[str, object]:
-        return {"ray_node_ports": ray_node_ports, "ray_port_args": ray_port_args}
+        return {
+            "ray_node_slot": ray_node_slot,
+            "ray_node_ports": ray_node_ports,
+            "ray_port_args": ray_port_args,
+        }

@@ -11,6 +11,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.seedcore.ray.plugins.filter.ray_ports import (
     FilterModule,
     ray_node_ports,
+    ray_node_slot,
     ray_port_args,
 )
 
@@ -87,5 +88,33 @@ def test_port_args_refuse_a_partial_plan() -> None:
         ray_port_args({k: v for k, v in ray_node_ports(0).items() if "worker" not in k})
 
 
+@pytest.mark.parametrize(
+    ("node", "slot"), [("head", 0), ("serve", 1), (1, 2), ("1", 2), (5, 6), (" 3 ", 4)]
+)
+def test_node_slots_head_serve_then_workers(node: object, slot: int) -> None:
+    assert ray_node_slot(node) == slot
+
+
+def test_every_node_on_a_host_gets_its_own_block() -> None:
+    nodes: list[object] = ["head", "serve", *range(1, 9)]
+    slots = [ray_node_slot(node) for node in nodes]
+    assert sorted(slots) == list(range(len(nodes)))
+
+
+@pytest.mark.parametrize(
+    ("node", "message"),
+    [
+        (0, "node is 0; allowed: head, serve, or a worker's number, a whole number >= 1"),
+        ("worker", "node is 'worker'"),
+        (True, "node is True"),
+        (-2, "node is -2"),
+        (None, "node is None"),
+    ],
+)
+def test_bad_node_names_the_problem(node: object, message: str) -> None:
+    with pytest.raises(AnsibleFilterError, match=message):
+        ray_node_slot(node)
+
+
 def test_filters_are_registered() -> None:
-    assert set(FilterModule().filters()) == {"ray_node_ports", "ray_port_args"}
+    assert set(FilterModule().filters()) == {"ray_node_slot", "ray_node_ports", "ray_port_args"}
