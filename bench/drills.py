@@ -147,7 +147,11 @@ def main() -> None:
                 print(f"drill {fault} ({mode})...", flush=True)
                 rows.append(drill(args.inventory, mode, fault, args))
                 print(table(rows[-1:]).splitlines()[-1], flush=True)
-                # Back to the inventory's shape (after scale_down, its worker count).
+                # Back to the inventory's shape: scale_down's scale.yml recorded its
+                # worker count, which site.yml would keep.
+                if fault == "scale_down":
+                    forget = playbook(args.inventory, "scale.yml", "-e", "workers=inventory")
+                    checked(forget, "scale.yml -e workers=inventory")
                 restore = playbook(args.inventory, "site.yml", *mode_vars(mode))
                 checked(restore, f"site.yml after {fault}")
     finally:

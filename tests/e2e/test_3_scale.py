@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import pathlib
 
 import pytest
 
 from cluster import CLUSTER, DASHBOARD_URL, cluster_containers, module, playbook
+
+# Where scale.yml records the number of workers (seedcore_state_dir on the head host).
+RECORD = pathlib.Path(f"/var/lib/seedcore/{CLUSTER}/workers.json")
 
 
 def worker_containers() -> list[str]:
@@ -87,6 +91,12 @@ def test_host_mode_refuses_a_worker_host_left_with_no_worker(
     assert cluster_containers() == before
 
 
+def recorded_workers() -> int | None:
+    """The number scale.yml recorded on the head host (this machine), if any."""
+    record = RECORD
+    return json.loads(record.read_text())["workers"] if record.exists() else None
+
+
 def test_scale_up_to_three_then_down_to_one(serve_url: str) -> None:
     assert alive_workers() == 1
 
@@ -94,15 +104,32 @@ def test_scale_up_to_three_then_down_to_one(serve_url: str) -> None:
     assert up.returncode == 0, up.output[-4000:]
     assert worker_containers() == [f"{CLUSTER}-ray-worker-{i}" for i in (1, 2, 3)]
     assert alive_workers() == 3
-    assert "Before: 1 worker node(s) ALIVE" in up.output
+    assert "Before: 1 worker node(s) ALIVE, 3 wanted" in up.output
     assert "After: 3 worker node(s) ALIVE" in up.output
+    assert recorded_workers() == 3
 
     again = playbook("scale.yml", "-e", "workers=3")
     assert again.returncode == 0, again.output[-4000:]
     assert again.recap()["localhost"]["changed"] == 0, again.changed_tasks()
+
+    # The scale persists: site.yml keeps the 3 workers scale.yml set, and changes nothing.
+    site = playbook("site.yml")
+    assert site.returncode == 0, site.output[-4000:]
+    assert site.recap()["localhost"]["changed"] == 0, site.changed_tasks()
+    assert worker_containers() == [f"{CLUSTER}-ray-worker-{i}" for i in (1, 2, 3)]
+    assert alive_workers() == 3
 
     down = playbook("scale.yml", "-e", "workers=1")
     assert down.returncode == 0, down.output[-4000:]
     assert worker_containers() == [f"{CLUSTER}-ray-worker-1"]
     assert alive_workers() == 1
     assert "After: 1 worker node(s) ALIVE" in down.output
+    assert recorded_workers() == 1
+
+    # Back to the inventory's number (1 here): the record goes, the workers stay.
+    back = playbook("scale.yml", "-e", "workers=inventory")
+    assert back.returncode == 0, back.output[-4000:]
+    changed = back.changed_tasks()
+    assert len(changed) == 1 and "Forget the recorded number" in changed[0], changed
+    assert recorded_workers() is None
+    assert worker_containers() == [f"{CLUSTER}-ray-worker-1"]

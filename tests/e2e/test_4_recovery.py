@@ -72,7 +72,8 @@ def test_a_fault_under_steady_load_fails_no_request(
     assert "rejoining" not in serve_log
     assert "deployed 'seedcore-ml'" not in serve_log
     if fault == "scale_down":
-        back = playbook("site.yml")  # back to the inventory's one worker
+        # The drill's scale.yml recorded 2 workers; back to the inventory's one.
+        back = playbook("scale.yml", "-e", "workers=inventory")
         assert back.returncode == 0, back.output[-4000:]
         wait_for_alive_workers(1, timeout=240)
 
