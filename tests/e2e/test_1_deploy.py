@@ -107,15 +107,19 @@ def test_a_role_tag_runs_that_role_and_what_it_needs(serve_url: str) -> None:
     run = playbook("site.yml", "--tags", "seedcore_head")
     assert run.returncode == 0, run.output[-4000:]
     tasks = [line for line in run.output.splitlines() if line.startswith("TASK [")]
-    # Every role's argument validation always runs; besides it, the head's tasks and
-    # those of the images it is made from.
+    # Every role's argument validation always runs; besides it, the head's tasks, the
+    # node role's that run its container, and those of the images it is made from.
     ran = {
         line[6:].split(" : ")[0]
         for line in tasks
         if " : " in line and "Validating arguments" not in line
     }
-    assert ran == {"seedcore.ray.seedcore_head", "seedcore.ray.seedcore_image"}, ran
-    assert any("Start the Ray head" in line for line in tasks)
+    assert ran == {
+        "seedcore.ray.seedcore_head",
+        "seedcore.ray.seedcore_ray_node",
+        "seedcore.ray.seedcore_image",
+    }, ran
+    assert any(f"Run the Ray node container {CLUSTER}-ray-head" in line for line in tasks)
     assert run.recap()["localhost"]["changed"] == 0, run.changed_tasks()
 
 
@@ -128,4 +132,33 @@ def test_bad_app_arguments_fail_before_anything_changes(serve_url: str) -> None:
     assert {name: docker("inspect", "-f", "{{.Id}}", name) for name in cluster_containers()} == (
         containers
     )
+    assert requests.get(f"{serve_url}/health", timeout=5).status_code == 200
+
+
+def test_a_setting_added_then_removed_leaves_the_host(serve_url: str) -> None:
+    # community.docker keeps what a container has beyond what is asked unless told to
+    # compare strictly: without that, a variable removed from the inventory stays.
+    worker = f"{CLUSTER}-ray-worker-1"
+
+    def worker_env() -> list[str]:
+        return json.loads(docker("inspect", "-f", "{{json .Config.Env}}", worker))
+
+    extra = {
+        "seedcore_worker_extra_env": {"SEEDCORE_DRIFT_PROBE": "1"},
+        "seedcore_worker_memory_limit": "3g",
+    }
+    added = playbook("site.yml", "-e", json.dumps(extra))
+    assert added.returncode == 0, added.output[-4000:]
+    assert "SEEDCORE_DRIFT_PROBE=1" in worker_env()
+    assert docker("inspect", "-f", "{{.HostConfig.Memory}}", worker) == str(3 * 1024**3)
+
+    removed = playbook("site.yml")
+    assert removed.returncode == 0, removed.output[-4000:]
+    assert f"Run the Ray node container {worker}" in " ".join(removed.changed_tasks())
+    assert not [item for item in worker_env() if item.startswith("SEEDCORE_DRIFT_PROBE=")]
+    assert docker("inspect", "-f", "{{.HostConfig.Memory}}", worker) == "0"
+
+    again = playbook("site.yml")
+    assert again.returncode == 0, again.output[-4000:]
+    assert again.recap()["localhost"]["changed"] == 0, again.changed_tasks()
     assert requests.get(f"{serve_url}/health", timeout=5).status_code == 200

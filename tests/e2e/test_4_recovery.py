@@ -116,6 +116,6 @@ def test_docker_kill_of_the_serve_container_is_undone_by_site_yml(serve_url: str
     assert docker("inspect", "-f", "{{.State.Running}}", name) == "false"
     run = playbook("site.yml")
     assert run.returncode == 0, run.output[-4000:]
-    assert "Start the serve container" in " ".join(run.changed_tasks())
+    assert f"Run the Ray node container {name}" in " ".join(run.changed_tasks())
     wait_for_health(timeout=300)
     assert_app_answers(serve_url)

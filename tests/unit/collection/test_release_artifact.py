@@ -19,6 +19,7 @@ ROLES = {
     "seedcore_head",
     "seedcore_image",
     "seedcore_precheck",
+    "seedcore_ray_node",
     "seedcore_serve",
     "seedcore_worker",
 }
@@ -116,7 +117,7 @@ def test_the_playbooks_parse_and_list_their_tasks(
     if name == "site":
         for role in ROLES:
             assert f"seedcore.ray.{role} : " in tasks, role
-        assert "seedcore.ray.seedcore_head : Start the Ray head" in tasks
+        assert "seedcore.ray.seedcore_ray_node : Run the Ray node container" in tasks
 
 
 def test_the_images_find_the_serve_app_inside_the_collection(
