@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import time
 
 import requests
@@ -29,6 +30,39 @@ def test_containers_run_as_non_root_with_restart_policy(serve_url: str) -> None:
         if name != f"{CLUSTER}-lb":  # Ray nodes keep their object store in /dev/shm
             shm = int(docker("inspect", "-f", "{{.HostConfig.ShmSize}}", name))
             assert shm >= 256 * 1024 * 1024, name
+
+
+def test_ray_containers_hold_no_privilege_and_a_read_only_root(serve_url: str) -> None:
+    for name in [f"{CLUSTER}-ray-head", f"{CLUSTER}-ray-worker-1", f"{CLUSTER}-serve"]:
+        host_config = json.loads(docker("inspect", "-f", "{{json .HostConfig}}", name))
+        assert host_config["CapDrop"] == ["ALL"], name
+        assert host_config["SecurityOpt"] == ["no-new-privileges"], name
+        assert host_config["ReadonlyRootfs"] is True, name
+        assert host_config["PidsLimit"] == 4096, name
+        assert host_config["LogConfig"] == {
+            "Type": "json-file",
+            "Config": {"max-file": "5", "max-size": "20m"},
+        }, name
+        # Nothing outside the tmpfs /tmp and the mounted volumes can be written, and
+        # /tmp runs nothing.
+        refused = subprocess.run(
+            ["docker", "exec", name, "touch", "/opt/seedcore/probe"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert refused.returncode != 0 and "Read-only file system" in refused.stderr, name
+        assert "noexec" in docker("exec", name, "sh", "-c", "grep ' /tmp ' /proc/mounts"), name
+        # Even root by `docker exec` has no capabilities: it cannot change a file's owner.
+        chown = subprocess.run(
+            ["docker", "exec", "-u", "0", name, "chown", "1000", "/tmp"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert chown.returncode != 0 and "Operation not permitted" in chown.stderr, name
+        status = docker("exec", name, "grep", "CapEff", "/proc/1/status")
+        assert status.split() == ["CapEff:", "0000000000000000"], name
 
 
 def test_only_the_app_and_a_loopback_dashboard_are_published(serve_url: str) -> None:
