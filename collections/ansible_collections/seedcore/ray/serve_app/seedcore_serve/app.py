@@ -64,29 +64,22 @@ fastapi_app = FastAPI(
     docs_url=None,
     redoc_url=None,
     openapi_url=None,
+    # "/SalienceScorer/" is a 404, not a 307 to the route: no route answers two paths.
+    redirect_slashes=False,
 )
-
-
-class PayloadTooLarge(Exception):
-    """The request body is larger than ``validation.MAX_BODY_BYTES``."""
 
 
 @fastapi_app.exception_handler(validation.ValidationError)
 async def _on_validation_error(
     _request: Request, error: validation.ValidationError
 ) -> JSONResponse:
-    return JSONResponse(status_code=400, content=error.to_dict())
-
-
-@fastapi_app.exception_handler(PayloadTooLarge)
-async def _on_payload_too_large(_request: Request, _error: PayloadTooLarge) -> JSONResponse:
-    return JSONResponse(
-        status_code=413,
-        content={
-            "error": f"body must be at most {validation.MAX_BODY_BYTES} bytes",
-            "field": "body",
-        },
-    )
+    # 400, or the status of the request-level subclasses (413 body too large, 415 not
+    # JSON). The message quotes only short escaped prefixes of the request, so it is
+    # small and always encodes.
+    headers = None
+    if isinstance(error, validation.UnsupportedMediaType):
+        headers = {"Accept-Post": validation.JSON_MEDIA_TYPE}
+    return JSONResponse(status_code=error.status, content=error.to_dict(), headers=headers)
 
 
 @fastapi_app.exception_handler(StarletteHTTPException)
@@ -125,16 +118,16 @@ async def _on_unexpected_error(_request: Request, error: Exception) -> JSONRespo
 
 
 async def _read_json(request: Request) -> Any:
-    """The decoded body, refusing anything over the size limit before reading it all."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > validation.MAX_BODY_BYTES:
-        raise PayloadTooLarge()
+    """The decoded body: a JSON Content-Type first (415), then the size limit, checked on
+    the declared length and again while reading, before any parsing (413)."""
+    validation.check_content_type(request.headers.get("content-type"))
+    validation.check_declared_length(request.headers.get("content-length"))
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > validation.MAX_BODY_BYTES:
-            raise PayloadTooLarge()
+            raise validation.BodyTooLarge()
         chunks.append(chunk)
     return validation.parse_json_body(b"".join(chunks))
 

@@ -8,6 +8,12 @@ passed through here.
 
 Field names in errors use a JSON-path-like notation: ``features[1].cpu``, ``current_workers``,
 or ``body`` for the request body as a whole.
+
+The request-level checks (``check_content_type``, ``check_declared_length``,
+``parse_json_body``) raise subclasses of ``ValidationError`` that carry their own HTTP
+status (415, 413); everything else is a 400. A message quotes at most a short, escaped,
+ASCII prefix of anything the client sent (``quote``), so an answer never grows with the
+request and always encodes.
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-#: Largest request body the HTTP layer reads, in bytes (413 above it).
-MAX_BODY_BYTES = 1_048_576
+#: Largest request body the HTTP layer reads, in bytes (413 above it, before parsing).
+#: The largest valid request (1000 points of four full-precision numbers) is about
+#: 140 KB; parsing a body this size takes a few milliseconds of the ingress's event loop.
+MAX_BODY_BYTES = 256 * 1024
 #: Most items accepted in one ``features`` / ``metrics`` / ``history`` list.
 MAX_ITEMS = 1000
 #: Most workers ``current_workers`` may state.
@@ -30,11 +38,21 @@ MAX_RESPONSE_TIME_MS = 3_600_000.0
 #: Largest accepted request rate, in requests per second.
 MAX_REQUEST_RATE = 1_000_000_000.0
 
-_MAX_SHOWN_CHARS = 40
+#: Most characters of client-sent text an error message quotes (after escaping).
+MAX_QUOTED_CHARS = 40
+_MAX_SHOWN_CHARS = MAX_QUOTED_CHARS
+
+#: The media type the POST routes accept (with at most a ``charset=utf-8`` parameter).
+JSON_MEDIA_TYPE = "application/json"
+# A \uD800-\uDFFF escape: only then can a decoded string hold a lone surrogate (strict
+# UTF-8 decoding refuses encoded surrogates), so only then is the decoded body walked.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class ValidationError(ValueError):
-    """A request field is missing, of the wrong type or out of range."""
+    """A request field is missing, of the wrong type or out of range (HTTP 400)."""
+
+    status = 400
 
     def __init__(self, field: str, message: str) -> None:
         self.field = field
@@ -44,6 +62,21 @@ class ValidationError(ValueError):
     def to_dict(self) -> dict[str, str]:
         """The JSON error body the HTTP layer sends."""
         return {"error": self.message, "field": self.field}
+
+
+class UnsupportedMediaType(ValidationError):
+    """The request's Content-Type is not JSON (HTTP 415)."""
+
+    status = 415
+
+
+class BodyTooLarge(ValidationError):
+    """The request body is over ``MAX_BODY_BYTES`` (HTTP 413)."""
+
+    status = 413
+
+    def __init__(self) -> None:
+        super().__init__("body", f"body must be at most {MAX_BODY_BYTES} bytes")
 
 
 # ---------------------------------------------------------------------------
@@ -179,8 +212,7 @@ def describe_value(value: Any) -> str:
             return str(value)
         return f"an integer of {value.bit_length()} bits"
     if isinstance(value, str):
-        shown = value if len(value) <= _MAX_SHOWN_CHARS else value[:_MAX_SHOWN_CHARS] + "..."
-        return "string " + json.dumps(shown)
+        return "string " + quote(value)
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -188,23 +220,115 @@ def describe_value(value: Any) -> str:
     return type(value).__name__
 
 
+def quote(text: str, limit: int = MAX_QUOTED_CHARS) -> str:
+    """Client-sent text for a message: a JSON string literal of at most ``limit``
+    characters between its quotes, ASCII only (non-ASCII and lone surrogates escaped,
+    never cut inside an escape), ending in ``...`` when cut. Only a prefix is looked at,
+    however long the text."""
+    pieces: list[str] = []
+    size = 0
+    for char in text[:limit]:
+        piece = json.dumps(char)[1:-1]
+        if size + len(piece) > limit:
+            break
+        pieces.append(piece)
+        size += len(piece)
+    shown = "".join(pieces)
+    return f'"{shown}..."' if len(pieces) < len(text) else f'"{shown}"'
+
+
+def _field_name(prefix: str, key: str) -> str:
+    """``prefix.key`` for a plain key; an escaped, cut quotation of anything else."""
+    plain = len(key) <= MAX_QUOTED_CHARS and re.fullmatch(r"\w+", key, re.ASCII) is not None
+    shown = key if plain else quote(key)
+    return f"{prefix}.{shown}" if prefix else shown
+
+
+def check_content_type(header: str | None) -> None:
+    """Accept ``application/json``, optionally with ``charset=utf-8`` (any case, quoted
+    or not). Anything else, or no header, raises ``UnsupportedMediaType`` (415): a
+    browser may send a text/plain or form POST cross-site without a preflight, never a
+    JSON one."""
+    allowed = f"Content-Type must be {JSON_MEDIA_TYPE} (optionally with ; charset=utf-8)"
+    if not header:
+        raise UnsupportedMediaType("Content-Type", f"{allowed}; none was given")
+    media_type, *params = header.split(";")
+    ok = media_type.strip().lower() == JSON_MEDIA_TYPE and len(params) <= 1
+    for param in params:
+        name, _, value = param.partition("=")
+        ok = ok and name.strip().lower() == "charset"
+        ok = ok and value.strip().strip('"').lower() in ("utf-8", "utf8")
+    if not ok:
+        raise UnsupportedMediaType("Content-Type", f"{allowed}, got {quote(header)}")
+
+
+def check_declared_length(header: str | None) -> None:
+    """Refuse a body whose declared Content-Length is over the limit, before reading it."""
+    if header and header.strip().isdigit() and int(header) > MAX_BODY_BYTES:
+        raise BodyTooLarge()
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise ValidationError("body", f"body has the key {quote(key)} more than once")
+            seen.add(key)
+    return obj
+
+
+def _check_unicode(value: Any) -> None:
+    """Raise on any key or string holding a lone surrogate (it has no UTF-8 form)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                _check_text(key, "a key")
+                stack.append(child)
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            _check_text(item, "a string")
+
+
+def _check_text(text: str, what: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "body",
+            f"body has {what} with a lone UTF-16 surrogate escape ({quote(text)}); "
+            "strings must be valid Unicode",
+        ) from None
+
+
 def parse_json_body(raw: bytes | str) -> Any:
-    """Decode a request body. Raises ``ValidationError("body", ...)`` on any failure.
+    """Decode a request body. Raises ``ValidationError("body", ...)`` on any failure:
+    over the size limit (``BodyTooLarge``), not UTF-8, not JSON, nested too deeply, an
+    integer too long to convert, a key twice in one object, a lone surrogate escape.
 
     ``NaN``/``Infinity`` literals decode to non-finite floats here; the field checks
     reject them afterwards, so the error can name the field that held them.
     """
-    if isinstance(raw, bytes):
-        if len(raw) > MAX_BODY_BYTES:
-            raise ValidationError("body", f"body must be at most {MAX_BODY_BYTES} bytes")
-        try:
-            raw = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise ValidationError("body", f"body is not valid UTF-8: {error.reason}") from None
-    if not raw.strip():
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    if len(raw) > MAX_BODY_BYTES:
+        raise BodyTooLarge()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValidationError(
+            "body", f"body is not valid UTF-8: {error.reason} at byte {error.start}"
+        ) from None
+    if not text.strip():
         raise ValidationError("body", "body is empty; expected a JSON object")
     try:
-        return json.loads(raw)
+        value = json.loads(text, object_pairs_hook=_reject_duplicates)
+    except ValidationError:
+        raise
     except json.JSONDecodeError as error:
         raise ValidationError(
             "body",
@@ -212,9 +336,12 @@ def parse_json_body(raw: bytes | str) -> Any:
         ) from None
     except RecursionError:
         raise ValidationError("body", "body is nested too deeply") from None
-    except ValueError as error:
-        # e.g. an integer literal with more digits than Python converts to int.
-        raise ValidationError("body", f"body is not acceptable JSON: {error}") from None
+    except ValueError:
+        # An integer literal with more digits than Python converts to int.
+        raise ValidationError("body", "body has a number with too many digits") from None
+    if _SURROGATE_ESCAPE.search(raw):
+        _check_unicode(value)
+    return value
 
 
 def _require_object(value: Any, field: str) -> dict[str, Any]:
@@ -227,7 +354,7 @@ def _check_keys(obj: dict[str, Any], allowed: list[str], prefix: str, what: str)
     """Reject unknown keys (typos such as ``cpu_usge`` would otherwise pass silently)."""
     for key in obj:
         if key not in allowed:
-            field = f"{prefix}.{key}" if prefix else str(key)
+            field = _field_name(prefix, key)
             raise ValidationError(
                 field,
                 f"{field} is not an accepted field {what} (accepted: {', '.join(allowed)})",
