@@ -353,6 +353,8 @@ def test_app_args_defaults() -> None:
         "ingress_replicas": 1,
         "model_resource": "",
         "max_replicas_per_node": 0,
+        "ingress_max_ongoing_requests": 32,
+        "ingress_max_queued_requests": 32,
     }
     assert validation.parse_app_args(None) == validation.parse_app_args({})
 
@@ -369,6 +371,8 @@ def test_app_args_overrides() -> None:
             "ingress_replicas": 2,
             "model_resource": "seedcore_worker",
             "max_replicas_per_node": 2,
+            "ingress_max_ongoing_requests": 8,
+            "ingress_max_queued_requests": 4,
         }
     )
     assert options == {
@@ -381,6 +385,8 @@ def test_app_args_overrides() -> None:
         "ingress_replicas": 2,
         "model_resource": "seedcore_worker",
         "max_replicas_per_node": 2,
+        "ingress_max_ongoing_requests": 8,
+        "ingress_max_queued_requests": 4,
     }
     assert isinstance(options["max_batch_size"], int)
 

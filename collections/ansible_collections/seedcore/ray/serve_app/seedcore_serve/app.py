@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from ray import exceptions as ray_exceptions
 from ray import serve
 from ray.serve import Application
+from ray.serve import exceptions as serve_exceptions
 from ray.serve.handle import DeploymentHandle
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -31,7 +32,11 @@ logger = logging.getLogger("ray.serve")
 
 HEALTH_CACHE_TTL_S = 1.0
 HEALTH_STATUS_TIMEOUT_S = 5.0
-INGRESS_MAX_ONGOING_REQUESTS = 100
+# What a proxy answers a request that finds the ingress's queue there full
+# (``ingress_max_queued_requests``): 429, not Serve's default 503, because the load
+# balancer sends a 503 again to another proxy (it means "a replica was lost" here) and
+# would multiply a flood; 429 goes straight back to the client, with Retry-After.
+INGRESS_BACKPRESSURE = {"status_code": 429, "retry_after_s": 1}
 _ERROR_KEY = "_seedcore_internal_error"
 # What a call to a replica raises when the replica (or its node) died or cannot be
 # reached: the request was not answered, and answering it again elsewhere is safe.
@@ -106,6 +111,13 @@ async def _on_unexpected_error(_request: Request, error: Exception) -> JSONRespo
     # Bad input never gets here (it is a ValidationError). A model replica lost with its
     # node (or not reachable) is a 503: the request may be sent again, here or through
     # another proxy, and the load balancer does so. Anything else is a bug: a 500.
+    if isinstance(error, serve_exceptions.BackPressureError):
+        # A model's queue in this ingress is full (a flood got past the proxy's cap).
+        return JSONResponse(
+            status_code=429,
+            content={"error": "too many requests queued for a model; retry later"},
+            headers={"Retry-After": "1"},
+        )
     if isinstance(error, _REPLICA_LOST):
         return JSONResponse(
             status_code=503,
@@ -369,7 +381,11 @@ def build_app(args: dict) -> Application:
     ``model_resource`` (default ``""``: a custom resource the model replicas require, such
     as ``seedcore_worker``, to keep them on the nodes offering it; Serve spreads them),
     ``max_replicas_per_node`` (int >= 0, default 0 for no limit: the most replicas of one
-    model deployment on a node, so that they stay spread over nodes).
+    model deployment on a node, so that they stay spread over nodes),
+    ``ingress_max_ongoing_requests`` (int >= 1, default 32: requests one ingress replica
+    works on at once), ``ingress_max_queued_requests`` (int >= 1, default 32: requests
+    each Serve proxy holds for the ingress beyond those; more are answered 429 with
+    ``Retry-After: 1`` at once).
     Unknown keys or bad values raise ``ValueError``.
     """
     options = validation.parse_app_args(args)
@@ -403,7 +419,10 @@ def build_app(args: dict) -> Application:
         ingress_options["resources"] = {options["ingress_resource"]: 1}
     return SeedCoreIngress.options(
         num_replicas=options["ingress_replicas"],
-        max_ongoing_requests=INGRESS_MAX_ONGOING_REQUESTS,
+        max_ongoing_requests=options["ingress_max_ongoing_requests"],
+        # The cap on requests each proxy holds for the ingress: beyond it, an at once 429.
+        max_queued_requests=options["ingress_max_queued_requests"],
+        backpressure_config=INGRESS_BACKPRESSURE,
         ray_actor_options=ingress_options,
     ).bind(
         model(SalienceScorer),

@@ -472,12 +472,20 @@ APP_ARG_DEFAULTS: dict[str, Any] = {
     # serve role sets it so that the replicas of each model spread over two or more
     # nodes, and a replica lost with its node comes back on a node without one.
     "max_replicas_per_node": 0,
+    # Requests one ingress replica works on at once, and requests each Serve proxy holds
+    # for the ingress beyond those before it answers 429 at once. Two ingress replicas
+    # admit 2 x (32 + 32) = 128 requests, about 2 s of work at the ~64 requests/s two
+    # cores serve: a flood is answered quickly instead of queueing without bound.
+    "ingress_max_ongoing_requests": 32,
+    "ingress_max_queued_requests": 32,
 }
 _APP_ARG_CHECKS: dict[str, Any] = {
     "num_cpus": NumberField(0.0, 1024.0),
     "num_replicas": IntegerField(1, 1000),
     "ingress_replicas": IntegerField(1, 1000),
     "max_replicas_per_node": IntegerField(0, 1000),
+    "ingress_max_ongoing_requests": IntegerField(1, 10_000),
+    "ingress_max_queued_requests": IntegerField(1, 100_000),
     "max_batch_size": IntegerField(1, MAX_ITEMS),
     "batch_wait_timeout_s": NumberField(0.0, 10.0, "seconds"),
 }
