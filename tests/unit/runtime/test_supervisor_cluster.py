@@ -189,7 +189,7 @@ def test_deploy_puts_our_app_and_keeps_other_rest_deployed_apps(dashboard: str) 
     assert (method, path) == ("PUT", "/api/serve/applications/")
     assert body == {
         "proxy_location": "EveryNode",
-        "http_options": {"host": "0.0.0.0", "port": 8000},
+        "http_options": {"host": "0.0.0.0", "port": 8000, "request_timeout_s": 20},
         "applications": [other, app_config(cluster.settings)],
     }
 

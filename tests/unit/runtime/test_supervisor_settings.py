@@ -37,6 +37,8 @@ def test_defaults_follow_the_seed() -> None:
         ({**BASE, "SEEDCORE_APP_ARGS": "{not json"}, "SEEDCORE_APP_ARGS is not valid JSON"),
         ({**BASE, "SEEDCORE_APP_ARGS": "[1]"}, "SEEDCORE_APP_ARGS must be a JSON dict"),
         ({**BASE, "SEEDCORE_RAY_START_ARGS": '{"a": 1}'}, "SEEDCORE_RAY_START_ARGS must be"),
+        ({**BASE, "SEEDCORE_REQUEST_TIMEOUT_S": "2.5"}, "SEEDCORE_REQUEST_TIMEOUT_S"),
+        ({**BASE, "SEEDCORE_REQUEST_TIMEOUT_S": "-1"}, "from 0 to 86400"),
     ],
 )
 def test_bad_environment_is_named(env: dict[str, str], names: str) -> None:
@@ -51,7 +53,7 @@ def test_serve_config_keeps_other_apps_and_adds_ours() -> None:
     other = {"name": "other", "route_prefix": "/other", "import_path": "x:y"}
     config = serve_config(settings, [other])
     assert config["proxy_location"] == "EveryNode"
-    assert config["http_options"] == {"host": "0.0.0.0", "port": 8100}
+    assert config["http_options"] == {"host": "0.0.0.0", "port": 8100, "request_timeout_s": 20}
     assert config["applications"] == [
         other,
         {
@@ -73,3 +75,13 @@ def test_deployed_config_comparison_ignores_serve_defaults() -> None:
     assert same_app_config(echoed, wanted)
     assert not same_app_config({**echoed, "args": {"num_cpus": 1}}, wanted)
     assert not same_app_config(None, wanted)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, 20), ("", 20), ("45", 45), ("0", None)],
+)
+def test_request_timeout_goes_to_http_options(value: str | None, expected: int | None) -> None:
+    env = dict(BASE) if value is None else {**BASE, "SEEDCORE_REQUEST_TIMEOUT_S": value}
+    http_options = serve_config(Settings.from_env(env), [])["http_options"]
+    assert http_options.get("request_timeout_s") == expected

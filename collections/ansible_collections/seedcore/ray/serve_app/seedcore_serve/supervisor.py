@@ -24,7 +24,10 @@ Environment (the seed's names first):
     `ray start` arguments), SEEDCORE_NODE_RESOURCE (default seedcore_serve: this node
     offers one of it and the app's ingress is pinned to it, so this node always hosts a
     replica and therefore a Serve proxy on :8000), SEEDCORE_CHECK_INTERVAL_S,
-    SEEDCORE_NODE_HEALTH_URL, SEEDCORE_PROXY_HEALTH_URL.
+    SEEDCORE_NODE_HEALTH_URL, SEEDCORE_PROXY_HEALTH_URL,
+    SEEDCORE_REQUEST_TIMEOUT_S (default 20; 0 for none: Serve's
+    ``http_options.request_timeout_s``, after which a proxy answers 408. Serve reads
+    http_options only when it starts, so a change needs a new cluster).
 """
 
 from __future__ import annotations
@@ -47,6 +50,10 @@ from seedcore_serve.healthcheck import probe
 from seedcore_serve.wait_for_head import head_ready, split_address
 
 LOG_PREFIX = "[serve]"
+# Seconds a Serve proxy gives one HTTP request before it answers 408 and cancels it.
+# Above the ingress's worst case with its model retries (4 tries of 2.5 s plus 2 s of
+# pauses, about 12 s), below the load balancer's 30 s server timeout.
+DEFAULT_REQUEST_TIMEOUT_S = 20
 APPS_PATH = "/api/serve/applications/"
 NODES_PATH = "/api/v0/nodes?limit=10000"
 
@@ -76,6 +83,7 @@ class Settings:
     check_interval_s: float
     node_health_url: str
     proxy_health_url: str
+    request_timeout_s: int = DEFAULT_REQUEST_TIMEOUT_S
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -109,6 +117,9 @@ class Settings:
             proxy_health_url=env.get(
                 "SEEDCORE_PROXY_HEALTH_URL",
                 f"http://127.0.0.1:{_int_env(env, 'SERVE_HTTP_PORT', 8000, 1, 65535)}/-/healthz",
+            ),
+            request_timeout_s=_int_env(
+                env, "SEEDCORE_REQUEST_TIMEOUT_S", DEFAULT_REQUEST_TIMEOUT_S, 0, 86400
             ),
         )
 
@@ -152,9 +163,12 @@ def app_config(settings: Settings) -> dict[str, Any]:
 def serve_config(settings: Settings, others: list[dict[str, Any]]) -> dict[str, Any]:
     """The whole declarative config: ours plus any other REST-deployed apps, kept as
     they were (a PUT replaces every app, and nothing a user had running may be lost)."""
+    http_options: dict[str, Any] = {"host": settings.http_host, "port": settings.http_port}
+    if settings.request_timeout_s:
+        http_options["request_timeout_s"] = settings.request_timeout_s
     return {
         "proxy_location": "EveryNode",
-        "http_options": {"host": settings.http_host, "port": settings.http_port},
+        "http_options": http_options,
         "applications": [*others, app_config(settings)],
     }
 
