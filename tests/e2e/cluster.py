@@ -18,6 +18,9 @@ BIN = pathlib.Path(sys.executable).parent
 INVENTORY = ROOT / "tests" / "e2e" / "inventory" / "hosts.yml"
 CLUSTER = "seedcore-e2e"
 SERVE_URL = "http://127.0.0.1:18000"
+# The serve URL of a cluster deployed by someone else (the serve_url fixture then deploys
+# and tears down nothing), e.g. to run one test file against a cluster of your own.
+EXTERNAL_SERVE_URL = os.environ.get("SEEDCORE_E2E_SERVE_URL", "").rstrip("/")
 DASHBOARD_URL = "http://127.0.0.1:18265"
 COUNTS = ("ok", "changed", "unreachable", "failed")
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
@@ -124,17 +127,17 @@ def cluster_containers() -> list[str]:
     return sorted(out.split()) if out else []
 
 
-def wait_for_health(timeout: float = 300) -> float:
+def wait_for_health(timeout: float = 300, url: str = SERVE_URL) -> float:
     """Seconds until GET /health answers 200 with status RUNNING; fails at timeout."""
     started = time.monotonic()
     last = "no answer"
     while time.monotonic() - started < timeout:
         try:
-            response = requests.get(f"{SERVE_URL}/health", timeout=3)
+            response = requests.get(f"{url}/health", timeout=3)
             if response.status_code == 200 and response.json().get("status") == "RUNNING":
                 return time.monotonic() - started
             last = f"{response.status_code} {response.text[:200]}"
         except requests.RequestException as error:
             last = str(error)
         time.sleep(1)
-    raise AssertionError(f"{SERVE_URL}/health not RUNNING after {timeout}s: {last}")
+    raise AssertionError(f"{url}/health not RUNNING after {timeout}s: {last}")

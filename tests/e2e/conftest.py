@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cluster import SERVE_URL, PlaybookRun, playbook, wait_for_health
+from cluster import EXTERNAL_SERVE_URL, SERVE_URL, PlaybookRun, playbook, wait_for_health
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -33,6 +33,12 @@ def deployed_cluster() -> Iterator[PlaybookRun]:
 
 
 @pytest.fixture(scope="session")
-def serve_url(deployed_cluster: PlaybookRun) -> str:
+def serve_url(request: pytest.FixtureRequest) -> str:
+    """The app's base URL once /health answers: the session's own cluster, or with
+    SEEDCORE_E2E_SERVE_URL set, that cluster (nothing is deployed or torn down)."""
+    if EXTERNAL_SERVE_URL:
+        wait_for_health(url=EXTERNAL_SERVE_URL)
+        return EXTERNAL_SERVE_URL
+    request.getfixturevalue("deployed_cluster")
     wait_for_health()
     return SERVE_URL
