@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pathlib
 
 import pytest
 
@@ -10,6 +11,7 @@ from seedcore_serve.supervisor import (
     ConfigError,
     Settings,
     app_config,
+    code_version,
     same_app_config,
     serve_config,
 )
@@ -48,7 +50,12 @@ def test_bad_environment_is_named(env: dict[str, str], names: str) -> None:
 
 def test_serve_config_keeps_other_apps_and_adds_ours() -> None:
     settings = Settings.from_env(
-        {**BASE, "SERVE_HTTP_PORT": "8100", "SEEDCORE_APP_ARGS": json.dumps({"num_cpus": 0.2})}
+        {
+            **BASE,
+            "SERVE_HTTP_PORT": "8100",
+            "SEEDCORE_APP_ARGS": json.dumps({"num_cpus": 0.2}),
+            "SEEDCORE_CODE_VERSION": "0123abcd",
+        }
     )
     other = {"name": "other", "route_prefix": "/other", "import_path": "x:y"}
     config = serve_config(settings, [other])
@@ -65,14 +72,18 @@ def test_serve_config_keeps_other_apps_and_adds_ours() -> None:
                 "app_name": "seedcore-ml",
                 "ingress_resource": "seedcore_serve",
             },
+            "runtime_env": {"env_vars": {"SEEDCORE_CODE_VERSION": "0123abcd"}},
         },
     ]
 
 
 def test_deployed_config_comparison_ignores_serve_defaults() -> None:
     wanted = app_config(Settings.from_env(BASE))
-    echoed = {**wanted, "runtime_env": {}, "deployments": [], "host": "0.0.0.0"}
+    echoed = {**wanted, "deployments": [], "host": "0.0.0.0"}
     assert same_app_config(echoed, wanted)
+    unversioned = {**wanted}
+    unversioned.pop("runtime_env")
+    assert same_app_config({**unversioned, "runtime_env": {}}, unversioned)
     assert not same_app_config({**echoed, "args": {"num_cpus": 1}}, wanted)
     assert not same_app_config(None, wanted)
 
@@ -85,3 +96,29 @@ def test_request_timeout_goes_to_http_options(value: str | None, expected: int |
     env = dict(BASE) if value is None else {**BASE, "SEEDCORE_REQUEST_TIMEOUT_S": value}
     http_options = serve_config(Settings.from_env(env), [])["http_options"]
     assert http_options.get("request_timeout_s") == expected
+
+
+def test_new_app_code_is_a_new_config() -> None:
+    # With GCS fault tolerance Serve restores the app pickled from the old code; only a
+    # config that differs makes it build the app again from the new code.
+    old = app_config(Settings.from_env({**BASE, "SEEDCORE_CODE_VERSION": "aaaa"}))
+    new = app_config(Settings.from_env({**BASE, "SEEDCORE_CODE_VERSION": "bbbb"}))
+    assert old["runtime_env"] == {"env_vars": {"SEEDCORE_CODE_VERSION": "aaaa"}}
+    assert not same_app_config(old, new)
+    assert same_app_config(new, new)
+
+
+def test_code_version_hashes_the_app_package_source(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "someapp"
+    (package / "models").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "models" / "score.py").write_text("WEIGHT = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    first = code_version("someapp.main:build")
+    assert len(first) == 16
+    assert code_version("someapp.other:build") == first  # the whole package counts
+    (package / "models" / "score.py").write_text("WEIGHT = 2\n")
+    assert code_version("someapp.main:build") != first
+    assert code_version("no_such_package_here.app:build") == ""

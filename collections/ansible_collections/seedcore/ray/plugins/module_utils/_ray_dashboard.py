@@ -191,6 +191,11 @@ def poll(probe: t.Callable[[], bool], timeout: float, interval: float) -> bool:
         time.sleep(min(interval, remaining))
 
 
+def monotonic() -> float:
+    """The clock ``poll`` waits by, for a module that times something while it polls."""
+    return time.monotonic()
+
+
 def poll_dashboard(
     check: t.Callable[[], bool], timeout: float, interval: float
 ) -> tuple[bool, DashboardError | None]:

@@ -16,7 +16,8 @@ description:
   - Without O(wait), fails when a requested application is missing, V(DEPLOY_FAILED) or
     V(UNHEALTHY), or when the dashboard cannot be asked. V(DEPLOYING) is not a failure.
   - With O(wait), asks again every O(interval) seconds until every requested application is
-    V(RUNNING). V(DEPLOY_FAILED) fails at once with the application's message. An unreachable
+    V(RUNNING). V(DEPLOY_FAILED) fails with the application's message, at once or once it has
+    lasted O(failed_grace) seconds. An unreachable
     dashboard, HTTP 502/503/504 (503 means the GCS or the Serve controller cannot be reached), a
     missing application, V(DEPLOYING) and V(UNHEALTHY) are taken as the head restarting and
     asked again until O(timeout).
@@ -49,6 +50,15 @@ options:
       - Seconds between two requests when O(wait=true).
     type: float
     default: 2
+  failed_grace:
+    description:
+      - With O(wait=true), seconds an application may stay V(DEPLOY_FAILED) before the wait
+        fails. A deploy whose config is replaced meanwhile (a supervisor that deploys new
+        code over a failed old one, as the seedcore serve container does) can still end
+        V(RUNNING). V(0) fails at once.
+    type: int
+    default: 0
+    version_added: 0.2.0
 extends_documentation_fragment:
   - seedcore.ray.dashboard
   - seedcore.ray.attributes
@@ -154,6 +164,7 @@ from ansible_collections.seedcore.ray.plugins.module_utils._ray_dashboard import
     check_base_url,
     check_timings,
     dashboard_argument_spec,
+    monotonic,
     poll_dashboard,
     read_json,
     strip_ansi,
@@ -291,11 +302,14 @@ def main() -> None:
         wait=dict(type="bool", default=False),
         timeout=dict(type="int", default=300),
         interval=dict(type="float", default=2.0),
+        failed_grace=dict(type="int", default=0),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
 
     param_error = check_base_url(params["url"]) or check_timings(params)
+    if params["failed_grace"] < 0:
+        param_error = f"failed_grace must be 0 or more, got {params['failed_grace']}"
     if param_error:
         module.fail_json(msg=param_error)
 
@@ -333,14 +347,21 @@ def main() -> None:
             )
         module.exit_json(**result)
 
+    failed_since: list[float | None] = [None]
+
     def check() -> bool:
         # Stays False when the dashboard cannot be read; the last answer's applications stay.
         result["all_running"] = False
         summary = read()
         failed = problems(summary["applications"], requested, (DEPLOY_FAILED,), missing=False)
-        if failed:
+        if not failed:
+            failed_since[0] = None
+            return result["all_running"]
+        if failed_since[0] is None:
+            failed_since[0] = monotonic()
+        if monotonic() - failed_since[0] >= params["failed_grace"]:
             fail("Serve applications failed to deploy: " + "; ".join(failed))
-        return result["all_running"]
+        return False
 
     try:
         done, last_error = poll_dashboard(check, params["timeout"], params["interval"])

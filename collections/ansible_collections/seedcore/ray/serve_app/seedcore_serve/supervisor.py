@@ -34,8 +34,11 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import hashlib
+import importlib.util
 import json
 import os
+import pathlib
 import signal
 import subprocess
 import sys
@@ -84,6 +87,7 @@ class Settings:
     node_health_url: str
     proxy_health_url: str
     request_timeout_s: int = DEFAULT_REQUEST_TIMEOUT_S
+    code_version: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -121,7 +125,32 @@ class Settings:
             request_timeout_s=_int_env(
                 env, "SEEDCORE_REQUEST_TIMEOUT_S", DEFAULT_REQUEST_TIMEOUT_S, 0, 86400
             ),
+            code_version=env.get("SEEDCORE_CODE_VERSION")
+            or code_version(env.get("SEEDCORE_APP_IMPORT_PATH", "seedcore_serve.app:build_app")),
         )
+
+
+def code_version(import_path: str) -> str:
+    """A hash of the source of the app's top-level package, as this image holds it.
+
+    It goes into the Serve config, so that new code is a new config: with GCS fault
+    tolerance Serve's controller restores the app it had, pickled from the old code, and
+    a config that did not change is not deployed again (new replicas then fail to
+    unpickle it). Every node runs the same image, so every supervisor computes the same.
+    """
+    package = import_path.replace(":", ".").split(".")[0]
+    spec = importlib.util.find_spec(package)
+    files: list[tuple[str, pathlib.Path]] = []
+    if spec and spec.submodule_search_locations:
+        for root in spec.submodule_search_locations:
+            base = pathlib.Path(root)
+            files += [(str(path.relative_to(base)), path) for path in sorted(base.rglob("*.py"))]
+    elif spec and spec.origin and spec.origin.endswith(".py"):
+        files = [(pathlib.Path(spec.origin).name, pathlib.Path(spec.origin))]
+    digest = hashlib.sha256()
+    for name, path in files:
+        digest.update(name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16] if files else ""
 
 
 def _int_env(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -148,7 +177,7 @@ def _json_env(env: Mapping[str, str], name: str, default: Any, kind: type) -> An
 
 def app_config(settings: Settings) -> dict[str, Any]:
     """The Serve application entry this container keeps deployed."""
-    return {
+    config: dict[str, Any] = {
         "name": settings.app_name,
         "route_prefix": settings.route_prefix,
         "import_path": settings.import_path,
@@ -158,6 +187,10 @@ def app_config(settings: Settings) -> dict[str, Any]:
             "ingress_resource": settings.node_resource,
         },
     }
+    if settings.code_version:
+        # New code is a new config, so Serve builds the app again and rolls its replicas.
+        config["runtime_env"] = {"env_vars": {"SEEDCORE_CODE_VERSION": settings.code_version}}
+    return config
 
 
 def serve_config(settings: Settings, others: list[dict[str, Any]]) -> dict[str, Any]:
@@ -329,7 +362,8 @@ def same_app_config(deployed: Mapping[str, Any] | None, wanted: Mapping[str, Any
     """Whether the deployed config is ours; Serve echoes it back with defaults added."""
     if not deployed:
         return False
-    return all(deployed.get(key) == wanted[key] for key in ("import_path", "route_prefix", "args"))
+    keys = ("import_path", "route_prefix", "args", "runtime_env")
+    return all((deployed.get(key) or None) == (wanted.get(key) or None) for key in keys)
 
 
 class Cluster:

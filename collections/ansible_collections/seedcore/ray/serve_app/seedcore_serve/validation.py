@@ -255,7 +255,7 @@ def check_content_type(header: str | None) -> None:
     media_type, *params = header.split(";")
     ok = media_type.strip().lower() == JSON_MEDIA_TYPE and len(params) <= 1
     for param in params:
-        name, _, value = param.partition("=")
+        name, _equals, value = param.partition("=")
         ok = ok and name.strip().lower() == "charset"
         ok = ok and value.strip().strip('"').lower() in ("utf-8", "utf8")
     if not ok:

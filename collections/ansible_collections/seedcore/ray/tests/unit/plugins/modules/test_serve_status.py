@@ -535,6 +535,34 @@ def test_wait_stops_at_once_on_deploy_failed(run, fake_time):
     assert fake_time.sleeps == [2.0]
 
 
+def test_wait_rides_out_a_deploy_failed_shorter_than_the_grace(run, fake_time):
+    # New code deployed over an app that failed on the old code: DEPLOY_FAILED, then
+    # DEPLOYING, then RUNNING, all within the grace.
+    code, result, _fake = run(
+        {"url": URL, "applications": ["broken"], "wait": True, "failed_grace": 5},
+        [
+            apps(BROKEN_DEPLOY_FAILED),
+            apps(BROKEN_DEPLOY_FAILED),
+            apps({**BROKEN_DEPLOY_FAILED, "status": "RUNNING", "deployments": {}}),
+        ],
+    )
+    assert code == 0, result
+    assert result["all_running"] is True
+    assert fake_time.sleeps == [2.0, 2.0]
+
+
+def test_wait_fails_on_a_deploy_failed_that_outlasts_the_grace(run, fake_time):
+    code, result, _fake = run(
+        {"url": URL, "applications": ["broken"], "wait": True, "failed_grace": 3},
+        [apps(BROKEN_DEPLOY_FAILED)] * 3,
+    )
+    assert code == 1
+    assert result["msg"].startswith(
+        "Serve applications failed to deploy: 'broken' is DEPLOY_FAILED"
+    )
+    assert fake_time.sleeps == [2.0, 2.0]
+
+
 def test_wait_on_all_applications_stops_on_any_deploy_failed(run, fake_time):
     code, result, _fake = run(
         {"url": URL, "wait": True}, [apps(SLOWAPP_DEPLOYING, BROKEN_DEPLOY_FAILED)]
