@@ -3,7 +3,7 @@ never a 500, and the app stays healthy; a bounded flood is shed with 429s at onc
 
 Runs against the ``serve_url`` fixture (tests/e2e/conftest.py). To aim it at a cluster
 of your own instead: ``SEEDCORE_E2E_SERVE_URL=http://127.0.0.1:18100 pytest
-tests/e2e/test_7_hostile.py``. The flood goes to that URL only, for a few seconds.
+tests/e2e/test_2_hostile.py``. The flood goes to that URL only, for a few seconds.
 """
 
 from __future__ import annotations
