@@ -115,8 +115,10 @@ applications:
     - Each has C(status) (V(NOT_STARTED), V(DEPLOYING), V(DEPLOY_FAILED), V(RUNNING),
       V(UNHEALTHY), V(DELETING)), C(message), C(route_prefix) and C(deployments).
     - Each deployment has C(status) (V(UPDATING), V(HEALTHY), V(UNHEALTHY), V(DEPLOY_FAILED),
-      V(UPSCALING), V(DOWNSCALING)), C(message) and C(replica_states), the number of replicas
-      in each replica state (for example V(RUNNING), V(STARTING), V(STOPPING)).
+      V(UPSCALING), V(DOWNSCALING)), C(message), C(replica_states), the number of replicas
+      in each replica state (for example V(RUNNING), V(STARTING), V(STOPPING)), and
+      C(replicas), each replica's C(replica_id), C(state), C(node_id) and C(node_ip) (where
+      it runs; empty strings before it is placed).
     - Messages have terminal colour codes removed.
     - Empty when Serve was never started, or when the dashboard could not be read.
   type: dict
@@ -132,6 +134,15 @@ applications:
           message: ""
           replica_states:
             RUNNING: 2
+          replicas:
+            - replica_id: wpinhak8
+              state: RUNNING
+              node_id: 6ec812e379493022f0a596ad60db0c9e9280a5fd0c319dc9280f29d9
+              node_ip: 192.0.2.2
+            - replica_id: t8alfkur
+              state: RUNNING
+              node_id: 6ec812e379493022f0a596ad60db0c9e9280a5fd0c319dc9280f29d9
+              node_ip: 192.0.2.2
 proxies:
   description:
     - Status of the Serve proxy on each node (V(STARTING), V(HEALTHY), V(UNHEALTHY),
@@ -194,6 +205,20 @@ def replica_states(replicas: t.Any) -> dict[str, int]:
     return counts
 
 
+def replica_places(replicas: t.Any) -> list[dict[str, str]]:
+    """Each replica's ID, state and node (empty strings for what Serve does not say yet)."""
+    places = []
+    for replica in replicas or []:
+        if isinstance(replica, dict):
+            places.append(
+                {
+                    key: str(replica.get(key) or "")
+                    for key in ("replica_id", "state", "node_id", "node_ip")
+                }
+            )
+    return places
+
+
 def summarize_application(app: dict[str, t.Any]) -> dict[str, t.Any]:
     """Keep an application's status, message, route prefix and its deployments' states."""
     deployments = {}
@@ -203,6 +228,7 @@ def summarize_application(app: dict[str, t.Any]) -> dict[str, t.Any]:
             "status": deployment.get("status"),
             "message": strip_ansi(deployment.get("message")),
             "replica_states": replica_states(deployment.get("replicas")),
+            "replicas": replica_places(deployment.get("replicas")),
         }
     return {
         "status": app.get("status"),

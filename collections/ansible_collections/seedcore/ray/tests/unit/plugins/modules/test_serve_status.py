@@ -271,7 +271,25 @@ def test_running_application_is_reported(run):
             "message": "",
             "route_prefix": "/slow",
             "deployments": {
-                "Slow": {"status": "HEALTHY", "message": "", "replica_states": {"RUNNING": 2}}
+                "Slow": {
+                    "status": "HEALTHY",
+                    "message": "",
+                    "replica_states": {"RUNNING": 2},
+                    "replicas": [
+                        {
+                            "replica_id": "wpinhak8",
+                            "state": "RUNNING",
+                            "node_id": HEAD_NODE_ID,
+                            "node_ip": "192.0.2.2",
+                        },
+                        {
+                            "replica_id": "t8alfkur",
+                            "state": "RUNNING",
+                            "node_id": HEAD_NODE_ID,
+                            "node_ip": "192.0.2.2",
+                        },
+                    ],
+                }
             },
         }
     }
@@ -309,6 +327,11 @@ def test_deploying_is_not_a_failure_without_wait(run):
         "status": "UPDATING",
         "message": "",
         "replica_states": {"STARTING": 2},
+        # Not placed yet: Serve gives no node.
+        "replicas": [
+            {"replica_id": "wpinhak8", "state": "STARTING", "node_id": "", "node_ip": ""},
+            {"replica_id": "t8alfkur", "state": "STARTING", "node_id": "", "node_ip": ""},
+        ],
     }
 
 
@@ -645,6 +668,25 @@ def test_wait_times_out_when_serve_has_no_application(run, fake_time):
 )
 def test_replica_states(replicas, expected):
     assert serve_status.replica_states(replicas) == expected
+
+
+@pytest.mark.parametrize(
+    ("replicas", "expected"),
+    [
+        (None, []),
+        ([], []),
+        (
+            [{"replica_id": "a", "state": "RUNNING", "node_id": "n1", "node_ip": "10.0.0.5"}],
+            [{"replica_id": "a", "state": "RUNNING", "node_id": "n1", "node_ip": "10.0.0.5"}],
+        ),
+        (
+            [{"replica_id": "b", "state": "STARTING", "node_id": None}, "junk"],
+            [{"replica_id": "b", "state": "STARTING", "node_id": "", "node_ip": ""}],
+        ),
+    ],
+)
+def test_replica_places(replicas, expected):
+    assert serve_status.replica_places(replicas) == expected
 
 
 def _app(status: str) -> dict[str, t.Any]:
