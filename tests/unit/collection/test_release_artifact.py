@@ -25,6 +25,8 @@ ROLES = {
 }
 MODULES = {"seedcore.ray.ray_cluster_info", "seedcore.ray.serve_status"}
 FILTERS = {
+    "seedcore.ray.container_summary",
+    "seedcore.ray.node_summary",
     "seedcore.ray.ray_node_slot",
     "seedcore.ray.ray_node_ports",
     "seedcore.ray.ray_port_args",
@@ -97,7 +99,7 @@ def test_ansible_doc_lists_every_module_filter_and_role(user_folder: dict[str, o
     assert "seedcore_head_gcs_storage" in head
 
 
-@pytest.mark.parametrize("name", ["site", "scale", "teardown", "drill"])
+@pytest.mark.parametrize("name", ["site", "scale", "teardown", "drill", "status", "logs"])
 def test_the_playbooks_parse_and_list_their_tasks(
     user_folder: dict[str, object], name: str
 ) -> None:
