@@ -169,6 +169,20 @@ def test_bad_app_arguments_fail_before_anything_changes(serve_url: str) -> None:
     assert requests.get(f"{serve_url}/health", timeout=5).status_code == 200
 
 
+def test_a_ray_version_the_lock_does_not_pin_is_refused_before_anything_changes(
+    serve_url: str,
+) -> None:
+    containers = {name: docker("inspect", "-f", "{{.Id}}", name) for name in cluster_containers()}
+    run = playbook("site.yml", "-e", "seedcore_ray_version=2.61.0")
+    assert run.returncode != 0
+    assert "seedcore_image_ray_version is 2.61.0, but the wheel lock" in run.output
+    assert "pins ray==2.60.0. Nothing was changed." in run.output
+    assert run.recap()["localhost"]["changed"] == 0
+    assert {name: docker("inspect", "-f", "{{.Id}}", name) for name in cluster_containers()} == (
+        containers
+    )
+
+
 def test_a_setting_added_then_removed_leaves_the_host(serve_url: str) -> None:
     # community.docker keeps what a container has beyond what is asked unless told to
     # compare strictly: without that, a variable removed from the inventory stays.
