@@ -31,27 +31,47 @@ def write(path: pathlib.Path, text: str, mtime: int) -> None:
     os.utime(path, (mtime, mtime))
 
 
-def test_tails_newest_first_without_rotated_copies(tmp_path: pathlib.Path) -> None:
+def test_serve_raylet_and_gcs_first_then_newest_without_rotated_copies(
+    tmp_path: pathlib.Path,
+) -> None:
+    write(tmp_path / "dashboard.log", "dashboard up\n", 4000)
+    write(tmp_path / "old.log", "old\n", 500)
     write(tmp_path / "raylet.out", "old line\n" + "r" * 50 + "END-RAYLET\n", 1000)
     write(tmp_path / "raylet.out.1", "rotated copy\n", 3000)
+    write(tmp_path / "gcs_server.out", "gcs up\n", 900)
     write(tmp_path / "serve" / "controller_1.log", "controller up\n", 2000)
     out = collect(tmp_path, per_file=30, total=10_000)
     assert "rotated copy" not in out
-    assert out.index("serve/controller_1.log") < out.index("raylet.out (")
+    headers = [line.split(" (")[0][4:] for line in out.splitlines() if line.startswith("==> ")]
+    assert headers == [
+        "serve/controller_1.log",
+        "raylet.out",
+        "gcs_server.out",
+        "dashboard.log",
+        "old.log",
+    ]
     assert "==> raylet.out (70 bytes, last 30 shown) <==" in out
     assert "END-RAYLET" in out and "old line" not in out
-    assert "controller up" in out
 
 
-def test_stops_at_the_total_and_names_what_did_not_fit(tmp_path: pathlib.Path) -> None:
-    write(tmp_path / "a.log", "a" * 100, 3000)
-    write(tmp_path / "b.log", "b" * 100, 2000)
-    write(tmp_path / "c.log", "c" * 100, 1000)
-    out = collect(tmp_path, per_file=80, total=120)
-    assert "a" * 80 in out
-    assert "==> b.log (100 bytes, last 40 shown) <==" in out
-    assert "c" * 10 not in out
-    assert out.rstrip().endswith("over the 120 bytes asked for: c.log <==")
+def test_small_files_leave_their_share_to_big_ones(tmp_path: pathlib.Path) -> None:
+    write(tmp_path / "raylet.out", "r" * 1000, 3000)
+    write(tmp_path / "a.log", "a" * 10, 2000)
+    write(tmp_path / "b.log", "b" * 10, 1000)
+    out = collect(tmp_path, per_file=10_000, total=300)
+    # 300 over three files: the small ones take 10 each, the raylet the other 280.
+    assert "==> raylet.out (1000 bytes, last 280 shown) <==" in out
+    assert "a" * 10 in out and "b" * 10 in out
+    body = sum(len(line) + 1 for line in out.splitlines() if not line.startswith("==> "))
+    assert body - 3 <= 300  # one newline after each tail
+
+
+def test_a_budget_too_small_for_every_file_names_those_left_out(tmp_path: pathlib.Path) -> None:
+    for name, mtime in (("a.log", 3000), ("b.log", 2000), ("c.log", 1000)):
+        write(tmp_path / name, name[0] * 100, mtime)
+    out = collect(tmp_path, per_file=80, total=2)
+    assert out.rstrip().endswith("no room in the 2 bytes asked for: a.log <==")
+    assert "==> b.log (100 bytes, last 1 shown) <==" in out
 
 
 def test_a_container_without_ray_logs_says_so(tmp_path: pathlib.Path) -> None:

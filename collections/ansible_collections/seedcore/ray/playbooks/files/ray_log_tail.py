@@ -6,9 +6,11 @@
 
 ``python - LOG_DIR PER_FILE_BYTES TOTAL_BYTES`` (logs.yml feeds this file on stdin to
 ``python`` inside a Ray container, whose root is read-only and /tmp noexec): every log file
-under LOG_DIR, newest first and without Ray's rotated copies (``*.log.1`` ...), as a
-``==> name (size bytes, last N shown) <==`` header and its last PER_FILE_BYTES, until
-TOTAL_BYTES have been printed; what did not fit is named at the end.
+under LOG_DIR without Ray's rotated copies (``*.log.1`` ...), the ones that tell most first
+(Serve's, the raylet's, the GCS's, then the rest newest first), each as a
+``==> name (size bytes, last N shown) <==`` header and its last bytes: at most
+PER_FILE_BYTES and at most a fair share of TOTAL_BYTES (what small files leave goes to the
+bigger ones), so every file gets some. A file whose share is nothing is named at the end.
 """
 
 from __future__ import annotations
@@ -18,10 +20,19 @@ import re
 import sys
 
 ROTATED = re.compile(r"\.\d+$")
+# Read first: Serve's controller and proxies, the raylet, the GCS, errors.
+FIRST = (re.compile(r"^serve/"), re.compile(r"^raylet\."), re.compile(r"^gcs_server\."))
+
+
+def rank(relative: str) -> int:
+    for index, pattern in enumerate(FIRST):
+        if pattern.search(relative):
+            return index
+    return len(FIRST)
 
 
 def log_files(root: str) -> list[tuple[float, int, str]]:
-    """Every current log file under ``root``: (modified, size, path), newest first."""
+    """Every current log file under ``root``: (modified, size, path), in reading order."""
     found = []
     for folder, _dirs, files in os.walk(root):
         for name in files:
@@ -33,7 +44,9 @@ def log_files(root: str) -> list[tuple[float, int, str]]:
             except OSError:  # removed while we walk
                 continue
             found.append((stat.st_mtime, stat.st_size, path))
-    return sorted(found, reverse=True)
+    found.sort(reverse=True)  # newest first ...
+    found.sort(key=lambda entry: rank(os.path.relpath(entry[2], root)))  # ... within a rank
+    return found
 
 
 def tail(path: str, size: int, limit: int) -> str:
@@ -48,19 +61,27 @@ def main(argv: list[str]) -> int:
     if not os.path.isdir(root):
         print(f"==> no Ray log folder {root} in this container <==")
         return 0
-    left, skipped = total, []
+    files = log_files(root)
+    # Shares, smallest files first: what a small file does not use goes to the bigger ones.
+    shares, left = {}, total
+    by_size = sorted(files, key=lambda entry: entry[1])
+    for index, (_mtime, size, path) in enumerate(by_size):
+        shares[path] = min(size, per_file, left // (len(by_size) - index))
+        left -= shares[path]
+    skipped = []
     out = sys.stdout
-    for _mtime, size, path in log_files(root):
-        shown = min(size, per_file, left)
+    for _mtime, size, path in files:
+        shown = shares[path]
         if shown <= 0 and size > 0:
             skipped.append(os.path.relpath(path, root))
             continue
         out.write(f"==> {os.path.relpath(path, root)} ({size} bytes, last {shown} shown) <==\n")
         out.write(tail(path, size, shown) if shown else "")
         out.write("\n")
-        left -= shown
     if skipped:
-        out.write(f"==> not shown, over the {total} bytes asked for: {', '.join(skipped)} <==\n")
+        out.write(
+            f"==> not shown, no room in the {total} bytes asked for: {', '.join(skipped)} <==\n"
+        )
     return 0
 
 
