@@ -27,7 +27,9 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-FAULTS = ("head_crash", "head_restart", "worker_crash", "serve_crash", "scale_down")
+FAULTS = ("head_crash", "head_restart", "worker_crash", "serve_crash", "scale_down", "upgrade")
+# The upgrade drill runs site.yml under the load: the load must outlast it.
+UPGRADE_MIN_DURATION = 180
 MODES = ("rocksdb", "memory", "redis")
 COLUMNS = (
     ("requests_sent", "sent"),
@@ -81,6 +83,7 @@ REDIS_PASSWORD = secrets.token_urlsafe(24)
 
 def drill(inventory: pathlib.Path, mode: str, fault: str, args: argparse.Namespace) -> dict:
     out = RESULTS / "drills" / mode
+    duration = max(args.duration, UPGRADE_MIN_DURATION) if fault == "upgrade" else args.duration
     done = playbook(
         inventory,
         "playbooks/drill.yml",
@@ -88,7 +91,7 @@ def drill(inventory: pathlib.Path, mode: str, fault: str, args: argparse.Namespa
         f"fault={fault}",
         *mode_vars(mode),
         "-e",
-        f"drill_duration={args.duration}",
+        f"drill_duration={duration}",
         "-e",
         f"drill_rate={args.rate}",
         "-e",
