@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pathlib
 import re
 import subprocess
 import time
@@ -183,6 +184,22 @@ def test_a_ray_version_the_lock_does_not_pin_is_refused_before_anything_changes(
     )
 
 
+def default_memory_limit() -> int:
+    """Bytes: half of the host's memory in whole MB, as Ansible's memtotal_mb counts it."""
+    meminfo = pathlib.Path("/proc/meminfo").read_text().splitlines()
+    total_kb = int(next(line for line in meminfo if line.startswith("MemTotal:")).split()[1])
+    return int(total_kb // 1024 * 0.5) * 1024**2
+
+
+def test_every_ray_container_has_a_memory_limit_from_the_host_memory(serve_url: str) -> None:
+    for name in cluster_containers():
+        if name.endswith(("-lb", "-redis", "-prometheus")):
+            continue
+        assert docker("inspect", "-f", "{{.HostConfig.Memory}}", name) == str(
+            default_memory_limit()
+        ), name
+
+
 def test_a_setting_added_then_removed_leaves_the_host(serve_url: str) -> None:
     # community.docker keeps what a container has beyond what is asked unless told to
     # compare strictly: without that, a variable removed from the inventory stays.
@@ -204,7 +221,8 @@ def test_a_setting_added_then_removed_leaves_the_host(serve_url: str) -> None:
     assert removed.returncode == 0, removed.output[-4000:]
     assert f"Run the Ray node container {worker}" in " ".join(removed.changed_tasks())
     assert not [item for item in worker_env() if item.startswith("SEEDCORE_DRIFT_PROBE=")]
-    assert docker("inspect", "-f", "{{.HostConfig.Memory}}", worker) == "0"
+    # Back to the default: half the host's memory (seedcore_container_memory_share).
+    assert docker("inspect", "-f", "{{.HostConfig.Memory}}", worker) == str(default_memory_limit())
 
     again = playbook("site.yml")
     assert again.returncode == 0, again.output[-4000:]
