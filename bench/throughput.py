@@ -545,6 +545,11 @@ def plot(report: dict[str, Any], path: pathlib.Path) -> bool:
     return True
 
 
+def write(path: pathlib.Path, report: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="the app, default http://127.0.0.1:8000 or the inventory's")
@@ -628,6 +633,8 @@ def main() -> None:
                 report["variants"][name] = {"extra_vars": extra, "error": str(error)[-4000:]}
                 continue
             report["variants"][name] = {"extra_vars": extra, "rows": rows}
+            # Written as it goes, so a run cut short keeps what it measured.
+            write(args.output, report)
     finally:
         if args.inventory and not args.keep:
             playbook(args.inventory, "teardown.yml")
@@ -638,8 +645,7 @@ def main() -> None:
                 vs_baseline(result["rows"], base["rows"])
     report["seconds"] = round(time.monotonic() - started, 1)
 
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    write(args.output, report)
     print()
     print(table(report))
     png = args.output.with_suffix(".png")
