@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: setup deploy test lint sanity unit e2e molecule bench teardown collection clean
+.PHONY: setup deploy test lint sanity unit e2e molecule bench bench-throughput teardown collection clean
 
 setup: $(VENV)/.installed
 
@@ -56,6 +56,11 @@ collection: setup
 
 bench: setup
 	$(BIN)/python bench/startup.py
+
+# Requests/s and latency of each hop of the serving path, against the cluster `make
+# deploy` runs here (:8000, dashboard :8265). Needs wrk: apt-get install -y wrk.
+bench-throughput: setup
+	$(BIN)/python bench/throughput.py
 
 clean:
 	rm -rf $(VENV)
