@@ -75,8 +75,10 @@ def settled(promql: str, timeout: float = 90) -> float:
 
 def test_prometheus_scrapes_every_ray_node(serve_url: str) -> None:
     def all_up() -> dict[str, str] | None:
-        nodes = {r["metric"]["ray_node"]: r["value"][1] for r in query('up{job="ray"}')}
-        return nodes if nodes and set(nodes.values()) == {"1"} else None
+        response = requests.get(f"{PROMETHEUS_URL}/api/v1/targets", timeout=10)
+        targets = response.json()["data"]["activeTargets"]
+        nodes = {t["labels"]["ray_node"]: t["health"] for t in targets}
+        return nodes if nodes and set(nodes.values()) == {"up"} else None
 
     nodes = poll(all_up, 60, "every Ray node up")
     assert nodes.keys() == {"head", "serve", "worker-1"}, nodes

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import pathlib
+import time
+from collections.abc import Callable
 
 import pytest
 import requests
@@ -98,6 +100,16 @@ def recorded_workers() -> int | None:
     return json.loads(record.read_text())["workers"] if record.exists() else None
 
 
+def poll_until(check: Callable[[], bool], timeout: float = 30) -> bool:
+    """Whether check() came true within timeout seconds (a reload takes a moment)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(1)
+    return False
+
+
 def prometheus_nodes() -> set[str]:
     """The Ray nodes Prometheus scrapes (the metrics play runs at the end of scale.yml)."""
     response = requests.get(f"{PROMETHEUS_URL}/api/v1/targets", timeout=10)
@@ -115,7 +127,8 @@ def test_scale_up_to_three_then_down_to_one(serve_url: str) -> None:
     assert "Before: 1 worker node(s) ALIVE, 3 wanted" in up.output
     assert "After: 3 worker node(s) ALIVE" in up.output
     assert recorded_workers() == 3
-    assert prometheus_nodes() == {"head", "serve", "worker-1", "worker-2", "worker-3"}
+    up_nodes = {"head", "serve", "worker-1", "worker-2", "worker-3"}
+    assert poll_until(lambda: prometheus_nodes() == up_nodes), prometheus_nodes()
 
     again = playbook("scale.yml", "-e", "workers=3")
     assert again.returncode == 0, again.output[-4000:]
@@ -134,7 +147,8 @@ def test_scale_up_to_three_then_down_to_one(serve_url: str) -> None:
     assert alive_workers() == 1
     assert "After: 1 worker node(s) ALIVE" in down.output
     assert recorded_workers() == 1
-    assert prometheus_nodes() == {"head", "serve", "worker-1"}
+    down_nodes = {"head", "serve", "worker-1"}
+    assert poll_until(lambda: prometheus_nodes() == down_nodes), prometheus_nodes()
 
     # Back to the inventory's number (1 here): the record goes, the workers stay.
     back = playbook("scale.yml", "-e", "workers=inventory")
