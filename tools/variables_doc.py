@@ -28,6 +28,7 @@ ROLE_ORDER = [
     "seedcore_head",
     "seedcore_worker",
     "seedcore_serve",
+    "seedcore_metrics",
 ]
 # Ansible's documentation markup: C(code), V(value), O(option), I(italic), B(bold), ...
 MARKUP = re.compile(r"\b[CVOIBMRLU]\(([^()]*)\)")

@@ -16,12 +16,16 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 # The ansible commands of the venv that runs these tests, whether or not it is activated.
 BIN = pathlib.Path(sys.executable).parent
 INVENTORY = ROOT / "tests" / "e2e" / "inventory" / "hosts.yml"
-CLUSTER = "seedcore-e2e"
+# With SEEDCORE_E2E_SERVE_URL (below) the tests may run against a cluster of your own:
+# these name its cluster, dashboard and Prometheus.
+CLUSTER = os.environ.get("SEEDCORE_E2E_CLUSTER", "seedcore-e2e")
 SERVE_URL = "http://127.0.0.1:18000"
 # The serve URL of a cluster deployed by someone else (the serve_url fixture then deploys
 # and tears down nothing), e.g. to run one test file against a cluster of your own.
 EXTERNAL_SERVE_URL = os.environ.get("SEEDCORE_E2E_SERVE_URL", "").rstrip("/")
-DASHBOARD_URL = "http://127.0.0.1:18265"
+DASHBOARD_URL = os.environ.get("SEEDCORE_E2E_DASHBOARD_URL", "http://127.0.0.1:18265").rstrip("/")
+# Prometheus (seedcore_metrics), published on loopback by tests/e2e/inventory.
+PROMETHEUS_URL = os.environ.get("SEEDCORE_E2E_PROMETHEUS_URL", "http://127.0.0.1:19090").rstrip("/")
 COUNTS = ("ok", "changed", "unreachable", "failed")
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 

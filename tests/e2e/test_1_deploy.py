@@ -28,7 +28,8 @@ def test_containers_run_as_non_root_with_restart_policy(serve_url: str) -> None:
         assert docker("exec", name, "id", "-u") != "0", name
         policy = docker("inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", name)
         assert policy == "unless-stopped", name
-        if name != f"{CLUSTER}-lb":  # Ray nodes keep their object store in /dev/shm
+        # Ray nodes keep their object store in /dev/shm
+        if name not in (f"{CLUSTER}-lb", f"{CLUSTER}-prometheus"):
             shm = int(docker("inspect", "-f", "{{.HostConfig.ShmSize}}", name))
             assert shm >= 256 * 1024 * 1024, name
 
@@ -79,6 +80,7 @@ def test_only_the_app_and_a_loopback_dashboard_are_published(serve_url: str) -> 
     # The app is published by the load balancer alone, in front of every Serve proxy.
     assert published[f"{CLUSTER}-serve"] == {}
     assert published[f"{CLUSTER}-lb"] == {"8000/tcp": ["127.0.0.1"]}
+    assert published[f"{CLUSTER}-prometheus"] == {"9090/tcp": ["127.0.0.1"]}
     # The dashboard answers on loopback, where the status modules read it.
     assert requests.get(f"{DASHBOARD_URL}/api/gcs_healthz", timeout=5).status_code == 200
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import pathlib
+import time
+from collections.abc import Callable
 
 import pytest
+import requests
 
-from cluster import CLUSTER, DASHBOARD_URL, cluster_containers, module, playbook
+from cluster import CLUSTER, DASHBOARD_URL, PROMETHEUS_URL, cluster_containers, module, playbook
 
 # Where scale.yml records the number of workers (seedcore_state_dir on the head host).
 RECORD = pathlib.Path(f"/var/lib/seedcore/{CLUSTER}/workers.json")
@@ -97,6 +100,23 @@ def recorded_workers() -> int | None:
     return json.loads(record.read_text())["workers"] if record.exists() else None
 
 
+def poll_until(check: Callable[[], bool], timeout: float = 30) -> bool:
+    """Whether check() came true within timeout seconds (a reload takes a moment)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(1)
+    return False
+
+
+def prometheus_nodes() -> set[str]:
+    """The Ray nodes Prometheus scrapes (the metrics play runs at the end of scale.yml)."""
+    response = requests.get(f"{PROMETHEUS_URL}/api/v1/targets", timeout=10)
+    assert response.status_code == 200, response.text
+    return {t["labels"]["ray_node"] for t in response.json()["data"]["activeTargets"]}
+
+
 def test_scale_up_to_three_then_down_to_one(serve_url: str) -> None:
     assert alive_workers() == 1
 
@@ -107,6 +127,8 @@ def test_scale_up_to_three_then_down_to_one(serve_url: str) -> None:
     assert "Before: 1 worker node(s) ALIVE, 3 wanted" in up.output
     assert "After: 3 worker node(s) ALIVE" in up.output
     assert recorded_workers() == 3
+    up_nodes = {"head", "serve", "worker-1", "worker-2", "worker-3"}
+    assert poll_until(lambda: prometheus_nodes() == up_nodes), prometheus_nodes()
 
     again = playbook("scale.yml", "-e", "workers=3")
     assert again.returncode == 0, again.output[-4000:]
@@ -125,6 +147,8 @@ def test_scale_up_to_three_then_down_to_one(serve_url: str) -> None:
     assert alive_workers() == 1
     assert "After: 1 worker node(s) ALIVE" in down.output
     assert recorded_workers() == 1
+    down_nodes = {"head", "serve", "worker-1"}
+    assert poll_until(lambda: prometheus_nodes() == down_nodes), prometheus_nodes()
 
     # Back to the inventory's number (1 here): the record goes, the workers stay.
     back = playbook("scale.yml", "-e", "workers=inventory")

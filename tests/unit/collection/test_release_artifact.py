@@ -18,6 +18,7 @@ ROLES = {
     "seedcore_cluster",
     "seedcore_head",
     "seedcore_image",
+    "seedcore_metrics",
     "seedcore_precheck",
     "seedcore_ray_node",
     "seedcore_serve",
@@ -30,6 +31,7 @@ FILTERS = {
     "seedcore.ray.ray_node_slot",
     "seedcore.ray.ray_node_ports",
     "seedcore.ray.ray_port_args",
+    "seedcore.ray.ray_scrape_targets",
     "seedcore.ray.spread_count",
 }
 INVENTORY = """\
@@ -38,6 +40,7 @@ all:
     ray_head: {hosts: {node1: {ansible_connection: local, seedcore_node_ip: 10.0.0.1}}}
     ray_workers: {hosts: {node1: {}}}
     ray_serve: {hosts: {node1: {}}}
+    ray_metrics: {hosts: {node1: {}}}
 """
 
 
