@@ -52,7 +52,7 @@ def test_status_shows_containers_nodes_apps_and_replicas_per_node(
 
     containers = {c["name"]: c for c in status["hosts"]["localhost"]}
     assert set(containers) == set(cluster_containers())
-    assert {c["role"] for c in containers.values()} == {"head", "worker", "serve", "lb"}
+    assert {c["role"] for c in containers.values()} == {"head", "worker", "serve", "lb", "metrics"}
     for container in containers.values():
         assert container["state"] == "running", container
         assert "(healthy)" in container["status"], container

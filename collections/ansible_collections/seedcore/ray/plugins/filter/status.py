@@ -40,7 +40,7 @@ def container_summary(container: object) -> dict[str, t.Any]:
 def node_summary(
     nodes: object, containers: object, applications: object = None
 ) -> list[dict[str, t.Any]]:
-    """Each Ray node with the container on its address and the replicas Serve runs on it."""
+    """Each Ray node with the container on its address and the RUNNING replicas on it."""
     if not isinstance(nodes, list) or not isinstance(containers, list):
         raise AnsibleFilterError("node_summary: give the nodes and the containers as lists")
     by_address: dict[str, list[str]] = {}
@@ -51,6 +51,9 @@ def node_summary(
     for app_name, app in (applications or {}).items():
         for dep_name, deployment in (app.get("deployments") or {}).items():
             for replica in deployment.get("replicas") or []:
+                # What serves: a STARTING or STOPPING replica is in the replica states.
+                if replica.get("state") != "RUNNING":
+                    continue
                 per_node = replicas.setdefault(replica.get("node_id", ""), {})
                 key = f"{app_name}/{dep_name}"
                 per_node[key] = per_node.get(key, 0) + 1

@@ -70,6 +70,9 @@ APPS = {
                     {"replica_id": "b", "state": "RUNNING", "node_id": "n-serve"},
                 ]
             },
+            "AnomalyDetector": {
+                "replicas": [{"replica_id": "d", "state": "STOPPING", "node_id": "n-worker"}]
+            },
             "Ingress": {
                 "replicas": [{"replica_id": "c", "state": "RUNNING", "node_id": "n-worker"}]
             },
