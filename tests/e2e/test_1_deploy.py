@@ -15,7 +15,13 @@ from cluster import CLUSTER, DASHBOARD_URL, PlaybookRun, cluster_containers, doc
 
 def test_site_starts_head_worker_and_serve(deployed_cluster: PlaybookRun, serve_url: str) -> None:
     assert cluster_containers() == sorted(
-        [f"{CLUSTER}-ray-head", f"{CLUSTER}-ray-worker-1", f"{CLUSTER}-serve", f"{CLUSTER}-lb"]
+        [
+            f"{CLUSTER}-ray-head",
+            f"{CLUSTER}-ray-worker-1",
+            f"{CLUSTER}-serve",
+            f"{CLUSTER}-lb",
+            f"{CLUSTER}-prometheus",
+        ]
     )
     assert "Serve app RUNNING" in deployed_cluster.output
     health = requests.get(f"{serve_url}/health", timeout=5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import time
 
 import pytest
 import requests
@@ -45,10 +46,18 @@ def test_status_shows_containers_nodes_apps_and_replicas_per_node(
     serve_url: str, tmp_path: pathlib.Path
 ):
     status_file = tmp_path / "status.json"
-    run = playbook("status.yml", "-e", "format=json", "-e", f"status_file={status_file}")
-    assert run.returncode == 0, run.output[-3000:]
-    assert run.recap()["localhost"]["changed"] <= 1  # the file written on the controller
-    status = json.loads(status_file.read_text())
+    run, status = None, {}
+    # Ray's dashboard has been seen to leave a live node out of its node list for a
+    # while (2 of 3 ALIVE, the third's replicas RUNNING): read again until it lists all.
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        run = playbook("status.yml", "-e", "format=json", "-e", f"status_file={status_file}")
+        assert run.returncode == 0, run.output[-3000:]
+        assert run.recap()["localhost"]["changed"] <= 1  # the file written on the controller
+        status = json.loads(status_file.read_text())
+        if sum(n["state"] == "ALIVE" for n in status["ray"]["nodes"]) == 3:
+            break
+        time.sleep(5)
 
     containers = {c["name"]: c for c in status["hosts"]["localhost"]}
     assert set(containers) == set(cluster_containers())
@@ -78,8 +87,13 @@ def test_status_shows_containers_nodes_apps_and_replicas_per_node(
 
 
 def test_status_text_is_one_screen(serve_url: str):
-    run = playbook("status.yml")
-    assert run.returncode == 0, run.output[-3000:]
+    deadline = time.monotonic() + 90  # see the JSON test: the dashboard's node list
+    while True:
+        run = playbook("status.yml")
+        assert run.returncode == 0, run.output[-3000:]
+        if "Ray nodes (3 ALIVE, 0 DEAD):" in run.output or time.monotonic() > deadline:
+            break
+        time.sleep(5)
     assert "Ray nodes (3 ALIVE, 0 DEAD):" in run.output
     assert "seedcore-ml  RUNNING  /" in run.output
     assert f"app on localhost: {SERVE_URL}/health" in run.output
